@@ -1,0 +1,1 @@
+"""Connectors: read partner records, validate, strip personal data, place, and publish events."""

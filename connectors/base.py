@@ -1,0 +1,132 @@
+"""What every connector shares: reading records with their line numbers, and the pure mapping step."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import uuid
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from connectors.placing import Neighbourhoods
+from connectors.rejections import Reason, RecordRejected
+from events import Envelope
+
+_EVENT_ID_NAMESPACE = uuid.UUID("6f1c3c52-3d0e-4d55-9a55-3b6a7c0e2b10")
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    """One record as read: its line in the file, its text, and its fields (None if unreadable)."""
+
+    line: int
+    text: str
+    fields: Mapping[str, Any] | None
+    problem: str = ""
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a mapping needs besides the record; fixed for a whole run."""
+
+    neighbourhoods: Neighbourhoods
+    recorded_time: datetime
+    salt: bytes
+
+
+class Connector(Protocol):
+    name: str
+
+    def records(self, path: Path) -> Iterator[SourceRecord]: ...
+
+    def to_event(self, record: Mapping[str, Any], context: Context) -> Envelope:
+        """Map one record's fields to an event, or raise RecordRejected."""
+        ...
+
+
+def event_id(source: str, natural_key: str) -> str:
+    """The same source record always gets the same id, so a re-sent record is a duplicate."""
+    return str(uuid.uuid5(_EVENT_ID_NAMESPACE, f"{source}\x1f{natural_key}"))
+
+
+def content_keys(rows: Iterator[SourceRecord]) -> Iterator[tuple[SourceRecord, str]]:
+    """A natural key for records that have no id: their content, and which repeat of it they are.
+
+    Two identical rows in one file are two incidents, so the n-th repeat gets its own key.
+    """
+    seen: Counter[str] = Counter()
+    for row in rows:
+        digest = hashlib.sha256(row.text.encode("utf-8")).hexdigest()
+        seen[digest] += 1
+        yield row, f"{digest}:{seen[digest]}"
+
+
+def read_csv(path: Path) -> Iterator[SourceRecord]:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        lines = iter(handle)
+        header_line = next(lines, "")
+        header = next(csv.reader([header_line]), [])
+        line_no = 1
+        for raw in lines:
+            line_no += 1
+            text = raw.rstrip("\r\n")
+            # A quoted field may span lines; take lines until the quotes balance.
+            while text.count('"') % 2 == 1:
+                more = next(lines, None)
+                if more is None:
+                    break
+                text += "\n" + more.rstrip("\r\n")
+            if not text.strip():
+                continue
+            try:
+                values = next(csv.reader([text], strict=True))
+            except csv.Error as exc:
+                yield SourceRecord(line_no, text, None, f"unreadable CSV: {exc}")
+                continue
+            if len(values) != len(header):
+                yield SourceRecord(
+                    line_no, text, None, f"has {len(values)} fields where the header has {len(header)}"
+                )
+                continue
+            yield SourceRecord(line_no, text, dict(zip(header, values, strict=True)))
+
+
+def read_jsonl(path: Path) -> Iterator[SourceRecord]:
+    with path.open(encoding="utf-8") as handle:
+        for line_no, raw in enumerate(handle, start=1):
+            text = raw.rstrip("\r\n")
+            if not text.strip():
+                continue
+            try:
+                value = json.loads(text)
+            except json.JSONDecodeError as exc:
+                yield SourceRecord(line_no, text, None, f"not JSON: {exc.msg} at column {exc.colno}")
+                continue
+            if not isinstance(value, dict):
+                yield SourceRecord(line_no, text, None, "a line must hold one JSON object")
+                continue
+            yield SourceRecord(line_no, text, value)
+
+
+def required(fields: Mapping[str, Any], name: str) -> Any:
+    value = fields.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise RecordRejected(Reason.MISSING_FIELD, f"field {name!r} is missing or empty")
+    return value
+
+
+def as_float(fields: Mapping[str, Any], name: str) -> float | None:
+    value = fields.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise RecordRejected(
+            Reason.INVALID_VALUE, f"field {name!r} must be a number, got {value!r}"
+        ) from None

@@ -1,0 +1,75 @@
+"""The Kafka shell of an ingest run: kafka-python, idempotent, acks=all, keyed by neighbourhood."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from kafka import KafkaProducer
+from kafka.errors import KafkaError
+
+from connectors.rejections import DeadLetter
+from engage.errors import BrokerUnavailable, PublishFailed
+from events import Envelope, topics
+from events.codec import encode
+
+log = structlog.get_logger(__name__)
+
+
+class KafkaPublisher:
+    def __init__(self, bootstrap_servers: str) -> None:
+        try:
+            self._producer = KafkaProducer(
+                bootstrap_servers=bootstrap_servers,
+                client_id="engage-connector",
+                acks="all",
+                enable_idempotence=True,
+                linger_ms=20,
+                batch_size=256 * 1024,
+                compression_type=None,
+                max_block_ms=30_000,
+                request_timeout_ms=30_000,
+                bootstrap_timeout_ms=10_000,
+            )
+        except KafkaError as exc:
+            raise BrokerUnavailable(
+                f"no Kafka broker answered at {bootstrap_servers}; start one with `engage up` "
+                "(or docker/kafka/kafka.sh start) or set ENGAGE_KAFKA_HOST/ENGAGE_KAFKA_PORT"
+            ) from exc
+        self._sent = 0
+        self._acknowledged = 0
+        self._errors: list[BaseException] = []
+
+    def _acked(self, _metadata: Any) -> None:
+        self._acknowledged += 1
+
+    def _send(self, topic: str, key: str, value: bytes) -> None:
+        future = self._producer.send(topic, key=key.encode("utf-8"), value=value)
+        future.add_callback(self._acked)
+        future.add_errback(self._errors.append)
+        self._sent += 1
+
+    def publish_event(self, event: Envelope) -> None:
+        self._send(topics.EVENTS, event.neighbourhood_id, encode(event))
+
+    def publish_dead_letter(self, letter: DeadLetter) -> None:
+        self._send(topics.DEADLETTER, letter.source, encode(letter))
+
+    def flush(self) -> None:
+        try:
+            self._producer.flush(timeout=60)
+        except KafkaError as exc:
+            raise PublishFailed(
+                f"the broker did not acknowledge the run: {exc}; run the same ingest again "
+                "(events are de-duplicated by id)"
+            ) from exc
+        unacknowledged = self._sent - self._acknowledged
+        if unacknowledged or self._errors:
+            first = self._errors[0] if self._errors else "timed out"
+            raise PublishFailed(
+                f"{unacknowledged} records were not acknowledged by the broker (first error: {first}); "
+                "run the same ingest again: events are de-duplicated by id, so nothing is counted twice"
+            )
+
+    def close(self) -> None:
+        self._producer.close(timeout=10)

@@ -1,0 +1,98 @@
+"""Placing a record in its neighbourhood: by id, by name, or by point in polygon."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import shapely
+from shapely.geometry import Point, shape
+from shapely.strtree import STRtree
+
+from connectors.rejections import Reason, RecordRejected
+from engage.errors import ConfigurationError
+
+
+def normalise_name(name: str) -> str:
+    """Names compare without case, punctuation or the word 'and' vs '&'."""
+    name = name.lower().replace("&", " and ")
+    return re.sub(r"[^a-z0-9]+", " ", name).strip()
+
+
+@dataclass(frozen=True)
+class Neighbourhood:
+    id: str
+    name: str
+
+
+class Neighbourhoods:
+    """The configured neighbourhood boundaries, indexed for the three kinds of look-up."""
+
+    def __init__(self, features: list[tuple[Neighbourhood, Any]]) -> None:
+        if not features:
+            raise ConfigurationError("the boundaries hold no neighbourhoods; give a GeoJSON with polygons")
+        self.all: tuple[Neighbourhood, ...] = tuple(n for n, _ in features)
+        self._by_id = {n.id: n for n in self.all}
+        self._by_name = {normalise_name(n.name): n for n in self.all}
+        self._geometries = [geometry for _, geometry in features]
+        for geometry in self._geometries:
+            shapely.prepare(geometry)
+        self._tree = STRtree(self._geometries)
+
+    @classmethod
+    def from_geojson(
+        cls, document: Mapping[str, Any], id_property: str, name_property: str
+    ) -> Neighbourhoods:
+        features: list[tuple[Neighbourhood, Any]] = []
+        for index, feature in enumerate(document.get("features", [])):
+            props = feature.get("properties") or {}
+            if id_property not in props or name_property not in props:
+                raise ConfigurationError(
+                    f"boundary feature {index} lacks property {id_property!r} or {name_property!r}; "
+                    "set ENGAGE_BOUNDARY_ID_PROPERTY and ENGAGE_BOUNDARY_NAME_PROPERTY to the file's names"
+                )
+            features.append(
+                (
+                    Neighbourhood(str(props[id_property]), str(props[name_property])),
+                    shape(feature["geometry"]),
+                )
+            )
+        return cls(features)
+
+    @classmethod
+    def load(cls, path: Path, id_property: str, name_property: str) -> Neighbourhoods:
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ConfigurationError(
+                f"cannot read neighbourhood boundaries from {path}: {exc}; set ENGAGE_BOUNDARIES_PATH"
+            ) from exc
+        return cls.from_geojson(document, id_property, name_property)
+
+    def by_id(self, neighbourhood_id: str) -> Neighbourhood:
+        try:
+            return self._by_id[neighbourhood_id]
+        except KeyError:
+            raise RecordRejected(
+                Reason.UNKNOWN_NEIGHBOURHOOD, f"no neighbourhood has id {neighbourhood_id!r}"
+            ) from None
+
+    def by_name(self, name: str) -> Neighbourhood:
+        try:
+            return self._by_name[normalise_name(name)]
+        except KeyError:
+            raise RecordRejected(
+                Reason.UNKNOWN_NEIGHBOURHOOD, f"no neighbourhood is named {name!r}"
+            ) from None
+
+    def by_point(self, longitude: float, latitude: float) -> Neighbourhood:
+        point = Point(longitude, latitude)
+        for index in self._tree.query(point, predicate="intersects"):
+            return self.all[int(index)]
+        raise RecordRejected(
+            Reason.UNPLACED, f"the point ({latitude}, {longitude}) lies in none of the neighbourhoods"
+        )

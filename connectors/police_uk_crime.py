@@ -1,0 +1,102 @@
+"""Recorded crime from police.uk street CSVs: context for what the community says.
+
+Two real layouts are read:
+- the data.police.uk bulk download (``Crime ID, Month, ..., Crime type, Last outcome category``);
+- local re-publications that add ward columns, such as Camden's
+  (``Category, ..., ID, Epoch, Ward Name, Longitude, Latitude``; Epoch is MM/DD/YYYY).
+
+A record is placed by its ward name when it has one (the publisher's own placing), and by
+point in polygon otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from connectors.base import Context, SourceRecord, as_float, content_keys, event_id, read_csv, required
+from connectors.rejections import Reason, RecordRejected
+from events import CrimeRecorded, Envelope, EventType, Theme
+
+SOURCE = "police-uk-crime"
+_NATURAL_KEY = "\x00natural_key"
+
+CRIME_TYPE_THEMES: Mapping[str, Theme] = {
+    "anti-social behaviour": Theme.ANTI_SOCIAL_BEHAVIOUR,
+    "bicycle theft": Theme.THEFT,
+    "burglary": Theme.BURGLARY,
+    "criminal damage and arson": Theme.CRIMINAL_DAMAGE,
+    "drugs": Theme.DRUGS,
+    "other theft": Theme.THEFT,
+    "possession of weapons": Theme.WEAPONS,
+    "public order": Theme.PUBLIC_ORDER,
+    "robbery": Theme.ROBBERY,
+    "shoplifting": Theme.THEFT,
+    "theft from the person": Theme.THEFT,
+    "vehicle crime": Theme.VEHICLE_CRIME,
+    "violence and sexual offences": Theme.VIOLENCE,
+    "violent crime": Theme.VIOLENCE,
+    "other crime": Theme.OTHER,
+}
+"""police.uk crime categories (as published in street CSVs) to the theme vocabulary."""
+
+
+def _event_time(fields: Mapping[str, Any]) -> datetime:
+    if fields.get("Month"):
+        month = str(fields["Month"]).strip()
+        try:
+            return datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
+        except ValueError:
+            raise RecordRejected(Reason.INVALID_VALUE, f"Month must be YYYY-MM, got {month!r}") from None
+    epoch = str(required(fields, "Epoch")).strip()
+    try:
+        return datetime.strptime(epoch, "%m/%d/%Y %I:%M:%S %p").replace(tzinfo=UTC)
+    except ValueError:
+        raise RecordRejected(
+            Reason.INVALID_VALUE, f"Epoch must be MM/DD/YYYY hh:mm:ss AM, got {epoch!r}"
+        ) from None
+
+
+class PoliceUkCrimeConnector:
+    name = SOURCE
+
+    def records(self, path: Path) -> Iterator[SourceRecord]:
+        for record, key in content_keys(read_csv(path)):
+            if record.fields is None:
+                yield record
+            else:
+                yield replace(record, fields={**record.fields, _NATURAL_KEY: key})
+
+    def to_event(self, record: Mapping[str, Any], context: Context) -> Envelope:
+        crime_type = str(record.get("Crime type") or record.get("Category") or "").strip()
+        if not crime_type:
+            raise RecordRejected(
+                Reason.MISSING_FIELD, "field 'Crime type' (or 'Category') is missing or empty"
+            )
+        theme = CRIME_TYPE_THEMES.get(crime_type.lower(), Theme.OTHER)
+        event_time = _event_time(record)
+        longitude = as_float(record, "Longitude")
+        latitude = as_float(record, "Latitude")
+        ward = str(record.get("Ward Name") or "").strip()
+        if ward:
+            neighbourhood = context.neighbourhoods.by_name(ward)
+        elif longitude is not None and latitude is not None:
+            neighbourhood = context.neighbourhoods.by_point(longitude, latitude)
+        else:
+            raise RecordRejected(Reason.UNPLACED, "the record has neither a ward name nor coordinates")
+        crime_id = str(record.get("Crime ID") or record.get("ID") or "").strip()
+        natural_key = crime_id or str(record[_NATURAL_KEY])
+        location = str(record.get("Location") or record.get("Street Name") or "").strip()
+        outcome = str(record.get("Last outcome category") or record.get("Outcome Category") or "").strip()
+        return Envelope(
+            event_id=event_id(SOURCE, natural_key),
+            event_type=EventType.CRIME_RECORDED,
+            event_time=event_time,
+            recorded_time=context.recorded_time,
+            source=SOURCE,
+            neighbourhood_id=neighbourhood.id,
+            payload=CrimeRecorded(crime_type=crime_type, theme=theme, location=location, outcome=outcome),
+        )

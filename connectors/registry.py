@@ -1,0 +1,21 @@
+"""The connectors by source name: the names scripts and partners rely on."""
+
+from __future__ import annotations
+
+from connectors.base import Connector
+from connectors.canonical import CanonicalConnector
+from connectors.police_uk_crime import PoliceUkCrimeConnector
+from engage.errors import ConfigurationError
+
+CONNECTORS: dict[str, type[Connector]] = {
+    PoliceUkCrimeConnector.name: PoliceUkCrimeConnector,
+    CanonicalConnector.name: CanonicalConnector,
+}
+
+
+def connector_for(source: str) -> Connector:
+    try:
+        return CONNECTORS[source]()
+    except KeyError:
+        known = ", ".join(sorted(CONNECTORS))
+        raise ConfigurationError(f"no connector is called {source!r}; choose one of: {known}") from None

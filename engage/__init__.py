@@ -1,0 +1,1 @@
+"""Engagement intelligence for neighbourhood policing: the operator shell (settings, logging, CLI)."""

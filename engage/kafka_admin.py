@@ -1,0 +1,128 @@
+"""Topics and consumer progress, asked of the broker with kafka-python."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError
+
+from engage.errors import BrokerUnavailable
+from engage.settings import Settings
+from events import topics
+
+DAY_MS = 24 * 60 * 60 * 1000
+
+
+def topic_configs(settings: Settings) -> dict[str, dict[str, str]]:
+    return {
+        topics.EVENTS: {"retention.ms": "-1"},  # the log is the source of truth: keep it
+        topics.DEADLETTER: {"retention.ms": str(settings.deadletter_retention_days * DAY_MS)},
+        topics.ACTIVITY_UPDATES: {"cleanup.policy": "compact"},
+    }
+
+
+def _admin(settings: Settings) -> KafkaAdminClient:
+    try:
+        return KafkaAdminClient(
+            bootstrap_servers=settings.bootstrap_servers,
+            client_id="engage-admin",
+            request_timeout_ms=15_000,
+            bootstrap_timeout_ms=10_000,
+        )
+    except KafkaError as exc:
+        raise BrokerUnavailable(
+            f"no Kafka broker answered at {settings.bootstrap_servers}; start it with `engage up`"
+        ) from exc
+
+
+def ensure_topics(settings: Settings) -> list[str]:
+    """Create the topics this system owns; returns the ones it had to create."""
+    admin = _admin(settings)
+    try:
+        existing = set(admin.list_topics())
+        missing = {
+            name: {"num_partitions": settings.partitions, "replication_factor": 1, "configs": configs}
+            for name, configs in topic_configs(settings).items()
+            if name not in existing
+        }
+        if missing:
+            admin.create_topics(missing, timeout_ms=30_000, wait_for_metadata=True)
+        return sorted(missing)
+    finally:
+        admin.close()
+
+
+@dataclass(frozen=True)
+class Lag:
+    group: str
+    topic: str
+    behind: Mapping[int, int]
+    """Messages not yet processed, per partition."""
+
+    @property
+    def total(self) -> int:
+        return sum(self.behind.values())
+
+
+def lag(settings: Settings, group: str, topic: str) -> Lag:
+    """How far a consumer group's committed offsets are behind the end of a topic."""
+    try:
+        consumer = KafkaConsumer(
+            bootstrap_servers=settings.bootstrap_servers,
+            group_id=group,
+            enable_auto_commit=False,
+            client_id="engage-lag",
+            bootstrap_timeout_ms=10_000,
+        )
+    except KafkaError as exc:
+        raise BrokerUnavailable(f"no Kafka broker answered at {settings.bootstrap_servers}") from exc
+    try:
+        partitions = consumer.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+        ends: Mapping[TopicPartition, int] = consumer.end_offsets(tps) if tps else {}
+        behind = {tp.partition: max(0, ends[tp] - (consumer.committed(tp) or 0)) for tp in tps}
+        return Lag(group, topic, behind)
+    except KafkaError as exc:
+        raise BrokerUnavailable(f"the broker at {settings.bootstrap_servers} did not answer: {exc}") from exc
+    finally:
+        consumer.close(autocommit=False)
+
+
+def end_offsets(settings: Settings, topic: str) -> dict[int, int]:
+    consumer = KafkaConsumer(bootstrap_servers=settings.bootstrap_servers, client_id="engage-lag")
+    try:
+        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        return {tp.partition: int(o) for tp, o in consumer.end_offsets(tps).items()}
+    finally:
+        consumer.close()
+
+
+def read_all(settings: Settings, topic: str, timeout_ms: int = 5000) -> Iterable[bytes]:
+    """Every value on a topic from the beginning to its current end (for tests and dead letters)."""
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.bootstrap_servers,
+        client_id="engage-reader",
+        enable_auto_commit=False,
+        consumer_timeout_ms=timeout_ms,
+    )
+    try:
+        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        if not tps:
+            return []
+        consumer.assign(tps)
+        consumer.seek_to_beginning(*tps)
+        ends = consumer.end_offsets(tps)
+        values: list[bytes] = []
+        remaining = {tp for tp in tps if ends[tp] > 0}
+        for message in consumer:
+            values.append(message.value)
+            tp = TopicPartition(message.topic, message.partition)
+            if message.offset + 1 >= ends[tp]:
+                remaining.discard(tp)
+            if not remaining:
+                break
+        return values
+    finally:
+        consumer.close()

@@ -1,0 +1,212 @@
+"""Starting and stopping the local stack: broker, Faust worker, read-side service."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+import structlog
+
+from engage import kafka_admin
+from engage.errors import ConfigurationError, NotCaughtUp, ServiceUnavailable
+from engage.settings import REPO_ROOT, Settings
+from events import topics
+from projections.service import SINK_GROUP
+
+log = structlog.get_logger(__name__)
+
+KAFKA_SCRIPT = REPO_ROOT / "docker" / "kafka" / "kafka.sh"
+COMPONENTS = ("worker", "service")
+
+
+def _env(settings: Settings) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "KAFKA_PORT": str(settings.kafka_port),
+            "KAFKA_DATA_DIR": str(settings.broker_data_dir),
+            "ENGAGE_VAR_DIR": str(settings.var_dir),
+            "ENGAGE_KAFKA_HOST": settings.kafka_host,
+            "ENGAGE_KAFKA_PORT": str(settings.kafka_port),
+            "ENGAGE_SERVICE_PORT": str(settings.service_port),
+            "ENGAGE_PARTITIONS": str(settings.partitions),
+            "ENGAGE_WORKER_ID": settings.worker_id,
+        }
+    )
+    if settings.duckdb_path is not None:
+        env["ENGAGE_DUCKDB_PATH"] = str(settings.duckdb_path)
+    return env
+
+
+def broker(settings: Settings, action: str) -> None:
+    if not settings.manage_broker:
+        return
+    result = subprocess.run(["bash", str(KAFKA_SCRIPT), action], env=_env(settings), check=False)
+    if result.returncode != 0 and action != "status":
+        raise ConfigurationError(
+            f"docker/kafka/kafka.sh {action} failed (exit {result.returncode}); see above"
+        )
+
+
+def _pid_file(settings: Settings, name: str) -> Path:
+    return settings.run_dir / f"{name}.pid"
+
+
+def pid_of(settings: Settings, name: str) -> int | None:
+    path = _pid_file(settings, name)
+    try:
+        pid = int(path.read_text().strip())
+    except (OSError, ValueError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    return pid
+
+
+def _command(name: str) -> list[str]:
+    if name == "worker":
+        return [sys.executable, "-m", "streams", "worker", "--loglevel", "warn"]
+    return [sys.executable, "-m", "engage", "serve"]
+
+
+def start(settings: Settings, name: str) -> int:
+    """Start a component in the background (its own session, so a signal to us spares it)."""
+    running = pid_of(settings, name)
+    if running is not None:
+        return running
+    settings.run_dir.mkdir(parents=True, exist_ok=True)
+    settings.log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = settings.log_dir / f"{name}.log"
+    with log_path.open("ab") as log_file:
+        process = subprocess.Popen(
+            _command(name),
+            env=_env(settings),
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            cwd=REPO_ROOT,
+        )
+    _pid_file(settings, name).write_text(str(process.pid))
+    log.info("component_started", component=name, pid=process.pid, log=str(log_path))
+    return process.pid
+
+
+def stop(settings: Settings, name: str, *, kill: bool = False, timeout: float = 30.0) -> None:
+    pid = pid_of(settings, name)
+    if pid is not None:
+        os.kill(pid, signal.SIGKILL if kill else signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if _alive(pid):
+            log.warning("component_did_not_stop", component=name, pid=pid, action="SIGKILL")
+            os.kill(pid, signal.SIGKILL)
+            while _alive(pid):
+                time.sleep(0.05)
+        log.info("component_stopped", component=name, pid=pid, signal="KILL" if kill else "TERM")
+    _pid_file(settings, name).unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    # Reap our own children so a stopped one does not linger as a zombie that still "exists".
+    with contextlib.suppress(ChildProcessError):
+        reaped, _ = os.waitpid(pid, os.WNOHANG)
+        if reaped == pid:
+            return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def service_get(settings: Settings, path: str, timeout: float = 5.0) -> dict[str, object]:
+    try:
+        with urllib.request.urlopen(settings.service_url + path, timeout=timeout) as response:
+            value: dict[str, object] = json.loads(response.read())
+            return value
+    except (urllib.error.URLError, OSError) as exc:
+        raise ServiceUnavailable(
+            f"the read-side service at {settings.service_url} did not answer ({exc}); "
+            "start it with `engage up`"
+        ) from exc
+
+
+def wait_until(check: Callable[[], bool], timeout: float, what: str, interval: float = 0.5) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        if check():
+            return
+        if time.monotonic() >= deadline:
+            raise NotCaughtUp(f"{what} did not happen within {timeout:.0f}s")
+        time.sleep(interval)
+
+
+def _service_healthy(settings: Settings) -> bool:
+    if pid_of(settings, "service") is None:
+        raise ServiceUnavailable(
+            f"the read-side service exited while starting; see {settings.log_dir / 'service.log'}"
+        )
+    try:
+        service_get(settings, "/health", timeout=1.0)
+    except ServiceUnavailable:
+        return False
+    return True
+
+
+def up(settings: Settings) -> None:
+    broker(settings, "start")
+    created = kafka_admin.ensure_topics(settings)
+    log.info("topics_ready", created=created)
+    for name in COMPONENTS:
+        start(settings, name)
+    wait_until(lambda: _service_healthy(settings), 60, "the read-side service answering")
+    if pid_of(settings, "worker") is None:
+        raise ServiceUnavailable(f"the worker exited while starting; see {settings.log_dir / 'worker.log'}")
+
+
+def down(settings: Settings) -> None:
+    for name in reversed(COMPONENTS):
+        stop(settings, name)
+    broker(settings, "stop")
+
+
+def caught_up(settings: Settings) -> tuple[bool, dict[str, int]]:
+    """True when the worker has processed every event and the sink has stored every row."""
+    worker = kafka_admin.lag(settings, settings.worker_id, topics.EVENTS)
+    sink = kafka_admin.lag(settings, SINK_GROUP, topics.ACTIVITY_UPDATES)
+    behind = {"worker": worker.total, "sink": sink.total}
+    return worker.total == 0 and sink.total == 0, behind
+
+
+def wait(settings: Settings, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    behind: dict[str, int] = {}
+    while time.monotonic() < deadline:
+        for name in COMPONENTS:
+            if pid_of(settings, name) is None:
+                raise ServiceUnavailable(
+                    f"the {name} is not running; start the stack with `engage up` "
+                    f"(its log: {settings.log_dir / (name + '.log')})"
+                )
+        done, behind = caught_up(settings)
+        if done:
+            log.info("caught_up", **behind)
+            return
+        time.sleep(0.5)
+    raise NotCaughtUp(
+        f"consumers still behind after {timeout:.0f}s: worker {behind.get('worker')} events, "
+        f"sink {behind.get('sink')} rows; see {settings.log_dir} or wait longer with --timeout"
+    )

@@ -1,0 +1,88 @@
+"""Every setting in one frozen object, read once from the environment at the edge.
+
+Each field reads ``ENGAGE_<FIELD>`` (for example ``ENGAGE_KAFKA_PORT=19092``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """What the CLI, the worker, the read-side service and the connectors are configured with."""
+
+    model_config = SettingsConfigDict(env_prefix="ENGAGE_", frozen=True, extra="ignore")
+
+    var_dir: Path = Field(default=REPO_ROOT / "var")
+    """Where run-time state lives: pid files, logs, Faust's data, the broker's data."""
+
+    duckdb_path: Path | None = None
+    """The read-side database file; defaults to ``<var_dir>/engage.duckdb``."""
+
+    kafka_host: str = "127.0.0.1"
+    """Host of the Kafka bootstrap server. The local broker listens on 127.0.0.1 only."""
+
+    kafka_port: int = 9092
+    """Port of the Kafka bootstrap server; the local broker's controller takes the next port."""
+
+    kafka_data_dir: Path | None = None
+    """The local broker's storage; defaults to ``<var_dir>/kafka``."""
+
+    manage_broker: bool = True
+    """Whether ``engage up``/``down`` start and stop the local broker (false when a cluster is given)."""
+
+    partitions: int = Field(default=4, ge=1)
+    """Partitions of every topic this system creates; the unit of scale-out for workers."""
+
+    worker_id: str = "engage-worker"
+    """Faust application id: names the worker's consumer group and its changelog topics."""
+
+    service_port: int = 8765
+    """Port of the read-side service (sink and query API) on 127.0.0.1."""
+
+    boundaries_path: Path = Field(default=REPO_ROOT / "data" / "boundaries" / "camden_wards_2011.geojson")
+    """GeoJSON FeatureCollection of neighbourhood polygons (WGS84)."""
+
+    boundary_id_property: str = "cmwd11cd"
+    """Feature property holding the neighbourhood id."""
+
+    boundary_name_property: str = "cmwd11nm"
+    """Feature property holding the neighbourhood's name (used for name look-ups)."""
+
+    sink_batch_size: int = Field(default=5000, ge=1)
+    """Most projection updates the sink writes to DuckDB in one transaction."""
+
+    sink_batch_wait_ms: int = Field(default=200, ge=1)
+    """Longest the sink waits to fill a batch before writing what it has."""
+
+    deadletter_retention_days: int = Field(default=30, ge=1)
+    """How long rejected records are kept in the dead-letter topic."""
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return f"{self.kafka_host}:{self.kafka_port}"
+
+    @property
+    def database(self) -> Path:
+        return self.duckdb_path or self.var_dir / "engage.duckdb"
+
+    @property
+    def broker_data_dir(self) -> Path:
+        return self.kafka_data_dir or self.var_dir / "kafka"
+
+    @property
+    def run_dir(self) -> Path:
+        return self.var_dir / "run"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.var_dir / "log"
+
+    @property
+    def service_url(self) -> str:
+        return f"http://127.0.0.1:{self.service_port}"

@@ -1,0 +1,237 @@
+"""The read-side service: the one process that owns the DuckDB file.
+
+It runs the sink (projection rows from Kafka into DuckDB, with their offsets, in one
+transaction) and answers analysts' read-only queries over HTTP on 127.0.0.1, so that analysts
+can query while ingest runs.
+
+    GET  /health   liveness
+    GET  /status   the sink's positions and counters
+    POST /query    body: one SELECT; answer: CSV
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import duckdb
+import structlog
+from kafka import KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError
+from kafka.structs import OffsetAndMetadata
+from pydantic import ValidationError
+
+from connectors.placing import Neighbourhoods
+from engage.errors import QueryRejected
+from engage.settings import Settings
+from events import topics
+from projections import store
+from projections.activity import ActivityRow
+
+log = structlog.get_logger(__name__)
+
+SINK_GROUP = "engage-sink"
+MAX_QUERY_BYTES = 64 * 1024
+
+
+@dataclass
+class SinkStats:
+    batches: int = 0
+    rows_written: int = 0
+    updates_read: int = 0
+    undecodable: int = 0
+    positions: dict[int, int] = field(default_factory=dict)
+    last_error: str = ""
+
+
+class Sink:
+    """Projection updates from Kafka into DuckDB; resumes from the offsets stored with the rows."""
+
+    def __init__(self, settings: Settings, con: duckdb.DuckDBPyConnection) -> None:
+        self._settings = settings
+        self._con = con
+        self._stop = threading.Event()
+        self.stats = SinkStats()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _consumer(self) -> KafkaConsumer:
+        consumer = KafkaConsumer(
+            bootstrap_servers=self._settings.bootstrap_servers,
+            group_id=SINK_GROUP,
+            client_id="engage-sink",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=self._settings.sink_batch_size,
+            fetch_max_wait_ms=self._settings.sink_batch_wait_ms,
+        )
+        partitions: set[int] | None = None
+        while not self._stop.is_set():
+            partitions = consumer.partitions_for_topic(topics.ACTIVITY_UPDATES)
+            if partitions:
+                break
+            log.info("sink_waiting_for_topic", topic=topics.ACTIVITY_UPDATES)
+            self._stop.wait(1.0)
+        assigned = [TopicPartition(topics.ACTIVITY_UPDATES, p) for p in sorted(partitions or ())]
+        consumer.assign(assigned)
+        stored = store.positions(self._con, topics.ACTIVITY_UPDATES)
+        for tp in assigned:
+            if tp.partition in stored:
+                consumer.seek(tp, stored[tp.partition])
+            else:
+                consumer.seek_to_beginning(tp)
+        self.stats.positions = dict(stored)
+        log.info("sink_started", topic=topics.ACTIVITY_UPDATES, resume_from=stored)
+        return consumer
+
+    def run(self) -> None:
+        consumer = self._consumer()
+        try:
+            while not self._stop.is_set():
+                polled = consumer.poll(
+                    timeout_ms=self._settings.sink_batch_wait_ms, max_records=self._settings.sink_batch_size
+                )
+                if polled:
+                    self._write(consumer, polled)
+        finally:
+            consumer.close(autocommit=False)
+
+    def _write(self, consumer: KafkaConsumer, polled: dict[TopicPartition, list[Any]]) -> None:
+        rows: list[ActivityRow] = []
+        next_offsets: dict[int, int] = {}
+        for tp, messages in polled.items():
+            for message in messages:
+                self.stats.updates_read += 1
+                try:
+                    rows.append(ActivityRow.model_validate_json(message.value))
+                except ValidationError as exc:
+                    # A row the worker could not have written: keep going, and say so loudly.
+                    self.stats.undecodable += 1
+                    log.error(
+                        "sink_undecodable_update",
+                        partition=tp.partition,
+                        offset=message.offset,
+                        error=str(exc.errors()[0]["msg"]),
+                    )
+                next_offsets[tp.partition] = message.offset + 1
+        written = store.write_activity(self._con, rows, topics.ACTIVITY_UPDATES, next_offsets)
+        self.stats.batches += 1
+        self.stats.rows_written += written
+        self.stats.positions.update(next_offsets)
+        try:
+            # Only for monitoring (`engage wait`, lag dashboards): DuckDB holds the real positions.
+            consumer.commit(
+                {
+                    TopicPartition(topics.ACTIVITY_UPDATES, p): OffsetAndMetadata(o, "", -1)
+                    for p, o in next_offsets.items()
+                }
+            )
+        except KafkaError as exc:
+            self.stats.last_error = str(exc)
+            log.warning("sink_monitoring_commit_failed", error=str(exc))
+
+
+def _handler(con: duckdb.DuckDBPyConnection, sink: Sink) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "engage-read-side"
+
+        def log_message(self, format: str, *args: Any) -> None:
+            log.debug("http_request", line=format % args)
+
+        def _send(self, status: HTTPStatus, body: str, content_type: str) -> None:
+            data = body.encode("utf-8")
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _json(self, status: HTTPStatus, value: object) -> None:
+            self._send(status, json.dumps(value), "application/json")
+
+        def do_GET(self) -> None:
+            if self.path == "/health":
+                self._json(HTTPStatus.OK, {"status": "ok"})
+            elif self.path == "/status":
+                stats = sink.stats
+                self._json(
+                    HTTPStatus.OK,
+                    {
+                        "topic": topics.ACTIVITY_UPDATES,
+                        "positions": {str(p): o for p, o in sorted(stats.positions.items())},
+                        "batches": stats.batches,
+                        "rows_written": stats.rows_written,
+                        "updates_read": stats.updates_read,
+                        "undecodable": stats.undecodable,
+                    },
+                )
+            else:
+                self._json(HTTPStatus.NOT_FOUND, {"error": f"no such path {self.path}; try /query"})
+
+        def do_POST(self) -> None:
+            if self.path != "/query":
+                self._json(HTTPStatus.NOT_FOUND, {"error": f"no such path {self.path}; try /query"})
+                return
+            length = int(self.headers.get("Content-Length") or 0)
+            if length > MAX_QUERY_BYTES:
+                self._json(
+                    HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                    {"error": f"a query may be at most {MAX_QUERY_BYTES} bytes"},
+                )
+                return
+            sql = self.rfile.read(length).decode("utf-8", errors="replace")
+            try:
+                body = store.query_csv(con.cursor(), sql)
+            except QueryRejected as exc:
+                self._json(HTTPStatus.BAD_REQUEST, {"error": str(exc)})
+                return
+            except Exception as exc:  # an analyst must get an answer, never a dropped connection
+                log.exception("query_failed", sql=sql[:200])
+                self._json(HTTPStatus.INTERNAL_SERVER_ERROR, {"error": f"internal error: {exc}"})
+                return
+            log.info("query_answered", sql=sql[:200], client=self.client_address[0])
+            self._send(HTTPStatus.OK, body, "text/csv; charset=utf-8")
+
+    return Handler
+
+
+def serve(settings: Settings) -> None:
+    """Run the sink and the query API until SIGTERM or SIGINT."""
+    con = store.connect(settings.database)
+    neighbourhoods = Neighbourhoods.load(
+        settings.boundaries_path, settings.boundary_id_property, settings.boundary_name_property
+    )
+    store.replace_neighbourhoods(con, neighbourhoods.all)
+    sink = Sink(settings, con.cursor())
+    server = ThreadingHTTPServer(("127.0.0.1", settings.service_port), _handler(con, sink))
+    server.daemon_threads = True
+
+    def shutdown(signum: int, _frame: object) -> None:
+        log.info("read_side_stopping", signal=signal.Signals(signum).name)
+        sink.stop()
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
+    http_thread = threading.Thread(target=server.serve_forever, name="http", daemon=True)
+    http_thread.start()
+    log.info(
+        "read_side_ready",
+        database=str(settings.database),
+        url=settings.service_url,
+        started_at=datetime.now(UTC).isoformat(),
+    )
+    try:
+        sink.run()
+    finally:
+        server.shutdown()
+        server.server_close()
+        con.close()
+        log.info("read_side_stopped")

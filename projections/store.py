@@ -1,0 +1,179 @@
+"""The DuckDB read side: projection rows and the log positions they reflect, in one transaction.
+
+Only the read-side service opens the file for writing (DuckDB allows one process per file);
+the CLI opens it read-only when that service is down.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from connectors.placing import Neighbourhood
+from engage.errors import QueryRejected
+from projections.activity import ActivityRow
+
+SCHEMA = """
+create table if not exists activity_current (
+    neighbourhood_id varchar not null,
+    channel varchar not null,
+    events bigint not null,
+    first_event_time timestamptz,
+    last_event_time timestamptz,
+    source_partition integer not null,
+    applied_offset bigint not null,
+    updated_at timestamptz not null,
+    primary key (neighbourhood_id, channel)
+);
+create table if not exists sink_offsets (
+    topic varchar not null,
+    "partition" integer not null,
+    next_offset bigint not null,
+    updated_at timestamptz not null,
+    primary key (topic, "partition")
+);
+create table if not exists neighbourhoods (
+    neighbourhood_id varchar primary key,
+    name varchar not null
+);
+"""
+
+_ACTIVITY_SCHEMA = pa.schema(
+    [
+        ("neighbourhood_id", pa.string()),
+        ("channel", pa.string()),
+        ("events", pa.int64()),
+        ("first_event_time", pa.timestamp("us", tz="UTC")),
+        ("last_event_time", pa.timestamp("us", tz="UTC")),
+        ("source_partition", pa.int32()),
+        ("applied_offset", pa.int64()),
+        ("updated_at", pa.timestamp("us", tz="UTC")),
+    ]
+)
+
+READ_STATEMENTS = frozenset({duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN})
+
+
+def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    con.execute("set TimeZone = 'UTC'")
+    if not read_only:
+        con.execute(SCHEMA)
+    return con
+
+
+def replace_neighbourhoods(con: duckdb.DuckDBPyConnection, neighbourhoods: Sequence[Neighbourhood]) -> None:
+    table = pa.table(
+        {"neighbourhood_id": [n.id for n in neighbourhoods], "name": [n.name for n in neighbourhoods]}
+    )
+    con.begin()
+    con.register("incoming_neighbourhoods", table)
+    con.execute("delete from neighbourhoods")
+    con.execute("insert into neighbourhoods select * from incoming_neighbourhoods")
+    con.unregister("incoming_neighbourhoods")
+    con.commit()
+
+
+def positions(con: duckdb.DuckDBPyConnection, topic: str) -> dict[int, int]:
+    """The next offset to read, per partition, as committed with the rows."""
+    rows = con.execute(
+        'select "partition", next_offset from sink_offsets where topic = ?', [topic]
+    ).fetchall()
+    return {int(p): int(o) for p, o in rows}
+
+
+def write_activity(
+    con: duckdb.DuckDBPyConnection,
+    rows: Iterable[ActivityRow],
+    topic: str,
+    next_offsets: Mapping[int, int],
+    now: datetime | None = None,
+) -> int:
+    """Upsert the newest state of each row and the positions read, atomically. Returns rows written."""
+    latest: dict[tuple[str, str], ActivityRow] = {}
+    for row in rows:
+        latest[(row.neighbourhood_id, row.channel.value)] = row
+    stamp = now or datetime.now(UTC)
+    batch = pa.Table.from_pylist(
+        [
+            {
+                "neighbourhood_id": r.neighbourhood_id,
+                "channel": r.channel.value,
+                "events": r.events,
+                "first_event_time": r.first_event_time,
+                "last_event_time": r.last_event_time,
+                "source_partition": r.source_partition,
+                "applied_offset": r.applied_offset,
+                "updated_at": stamp,
+            }
+            for r in latest.values()
+        ],
+        schema=_ACTIVITY_SCHEMA,
+    )
+    offsets = pa.table(
+        {
+            "topic": [topic] * len(next_offsets),
+            "partition": pa.array(list(next_offsets), pa.int32()),
+            "next_offset": pa.array(list(next_offsets.values()), pa.int64()),
+            "updated_at": pa.array([stamp] * len(next_offsets), pa.timestamp("us", tz="UTC")),
+        }
+    )
+    con.begin()
+    try:
+        con.register("incoming_activity", batch)
+        con.register("incoming_offsets", offsets)
+        con.execute("insert or replace into activity_current select * from incoming_activity")
+        con.execute("insert or replace into sink_offsets select * from incoming_offsets")
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    finally:
+        con.unregister("incoming_activity")
+        con.unregister("incoming_offsets")
+    return int(batch.num_rows)
+
+
+def check_read_only(sql: str) -> None:
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error as exc:
+        raise QueryRejected(f"the query does not parse: {exc}") from exc
+    if not statements:
+        raise QueryRejected("the query is empty; give one SELECT statement")
+    for statement in statements:
+        if statement.type not in READ_STATEMENTS:
+            raise QueryRejected(
+                f"only SELECT and EXPLAIN are answered here, not {statement.type.name}; "
+                "projections change only through events"
+            )
+
+
+def query_csv(con: duckdb.DuckDBPyConnection, sql: str) -> str:
+    """Run an analyst's read-only SQL and return CSV with a header row."""
+    check_read_only(sql)
+    try:
+        table = con.execute(sql).to_arrow_table()
+    except duckdb.Error as exc:
+        raise QueryRejected(f"the query failed: {exc}") from exc
+    return to_csv(table)
+
+
+def to_csv(table: pa.Table) -> str:
+    """Plain CSV as spreadsheets and scripts expect it: quotes only where a value needs them."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(table.column_names)
+    for row in table.to_pylist():
+        writer.writerow(
+            ["" if v is None else v.isoformat() if isinstance(v, datetime) else v for v in row.values()]
+        )
+    return out.getvalue()
