@@ -18,8 +18,8 @@ from engage.errors import ConfigurationError
 
 
 def normalise_name(name: str) -> str:
-    """Names compare without case, punctuation or the word 'and' vs '&'."""
-    name = name.lower().replace("&", " and ")
+    """Names compare without case, apostrophes, punctuation or the word 'and' vs '&'."""
+    name = re.sub(r"['\u2019`]", "", name.lower()).replace("&", " and ")
     return re.sub(r"[^a-z0-9]+", " ", name).strip()
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 import urllib.error
 import urllib.request
@@ -70,7 +69,7 @@ def ingest(
     neighbourhoods = Neighbourhoods.load(
         settings.boundaries_path, settings.boundary_id_property, settings.boundary_name_property
     )
-    salt = os.environ.get("ENGAGE_PSEUDONYM_SALT", "engage-demo-salt").encode("utf-8")
+    salt = settings.pseudonym_salt.get_secret_value().encode("utf-8")
     context = Context(neighbourhoods=neighbourhoods, recorded_time=datetime.now(UTC), salt=salt)
     publisher = KafkaPublisher(settings.bootstrap_servers)
     try:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import structlog
+from pydantic import SecretStr
 
 from engage import kafka_admin
 from engage.errors import ConfigurationError, NotCaughtUp, ServiceUnavailable
@@ -29,21 +30,15 @@ COMPONENTS = ("worker", "service")
 
 
 def _env(settings: Settings) -> dict[str, str]:
+    """The environment a child process needs to read the very same settings."""
     env = dict(os.environ)
-    env.update(
-        {
-            "KAFKA_PORT": str(settings.kafka_port),
-            "KAFKA_DATA_DIR": str(settings.broker_data_dir),
-            "ENGAGE_VAR_DIR": str(settings.var_dir),
-            "ENGAGE_KAFKA_HOST": settings.kafka_host,
-            "ENGAGE_KAFKA_PORT": str(settings.kafka_port),
-            "ENGAGE_SERVICE_PORT": str(settings.service_port),
-            "ENGAGE_PARTITIONS": str(settings.partitions),
-            "ENGAGE_WORKER_ID": settings.worker_id,
-        }
-    )
-    if settings.duckdb_path is not None:
-        env["ENGAGE_DUCKDB_PATH"] = str(settings.duckdb_path)
+    for name, value in settings.model_dump().items():
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if value is not None:
+            env[f"ENGAGE_{name.upper()}"] = str(value)
+    env["KAFKA_PORT"] = str(settings.kafka_port)
+    env["KAFKA_DATA_DIR"] = str(settings.broker_data_dir)
     return env
 
 
@@ -67,16 +62,13 @@ def pid_of(settings: Settings, name: str) -> int | None:
         pid = int(path.read_text().strip())
     except (OSError, ValueError):
         return None
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return None
-    return pid
+    return pid if _alive(pid) else None
 
 
 def _command(name: str) -> list[str]:
     if name == "worker":
-        return [sys.executable, "-m", "streams", "worker", "--loglevel", "warn"]
+        # The worker serves no web pages: the read side answers analysts.
+        return [sys.executable, "-m", "streams", "worker", "--loglevel", "warn", "--without-web"]
     return [sys.executable, "-m", "engage", "serve"]
 
 
@@ -202,7 +194,7 @@ def wait(settings: Settings, timeout: float) -> None:
                     f"(its log: {settings.log_dir / (name + '.log')})"
                 )
         done, behind = caught_up(settings)
-        if done:
+        if done and _service_healthy(settings):
             log.info("caught_up", **behind)
             return
         time.sleep(0.5)

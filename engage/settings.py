@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -42,8 +42,20 @@ class Settings(BaseSettings):
     worker_id: str = "engage-worker"
     """Faust application id: names the worker's consumer group and its changelog topics."""
 
+    worker_stall_check_interval_s: float = Field(default=5.0, gt=0)
+    """How often the worker checks for a partition whose commits have stopped while events wait."""
+
+    worker_stall_checks: int = Field(default=3, ge=1)
+    """Checks in a row without progress before the worker re-reads a partition from its commit."""
+
     service_port: int = 8765
-    """Port of the read-side service (sink and query API) on 127.0.0.1."""
+    """Port of the read-side service (sink and query API)."""
+
+    service_host: str = "127.0.0.1"
+    """Interface the read-side service binds; 0.0.0.0 only inside a container behind its network."""
+
+    worker_session_timeout_s: float = Field(default=10.0, ge=6.0)
+    """How soon the broker gives a dead worker's partitions to a live one (Kafka session timeout)."""
 
     boundaries_path: Path = Field(default=REPO_ROOT / "data" / "boundaries" / "camden_wards_2011.geojson")
     """GeoJSON FeatureCollection of neighbourhood polygons (WGS84)."""
@@ -59,6 +71,10 @@ class Settings(BaseSettings):
 
     sink_batch_wait_ms: int = Field(default=200, ge=1)
     """Longest the sink waits to fill a batch before writing what it has."""
+
+    pseudonym_salt: SecretStr = SecretStr("engage-demo-salt-change-me")
+    """Key of the salted hash that pseudonymises handles and respondents. Set a secret per force:
+    whoever holds it can test a guessed handle against the log."""
 
     deadletter_retention_days: int = Field(default=30, ge=1)
     """How long rejected records are kept in the dead-letter topic."""
@@ -85,4 +101,5 @@ class Settings(BaseSettings):
 
     @property
     def service_url(self) -> str:
-        return f"http://127.0.0.1:{self.service_port}"
+        host = "127.0.0.1" if self.service_host in ("0.0.0.0", "") else self.service_host
+        return f"http://{host}:{self.service_port}"

@@ -2,7 +2,7 @@
 
 It runs the sink (projection rows from Kafka into DuckDB, with their offsets, in one
 transaction) and answers analysts' read-only queries over HTTP on 127.0.0.1, so that analysts
-can query while ingest runs.
+can query while ingest runs. It binds 127.0.0.1 unless told otherwise (ENGAGE_SERVICE_HOST).
 
     GET  /health   liveness
     GET  /status   the sink's positions and counters
@@ -210,7 +210,7 @@ def serve(settings: Settings) -> None:
     )
     store.replace_neighbourhoods(con, neighbourhoods.all)
     sink = Sink(settings, con.cursor())
-    server = ThreadingHTTPServer(("127.0.0.1", settings.service_port), _handler(con, sink))
+    server = ThreadingHTTPServer((settings.service_host, settings.service_port), _handler(con, sink))
     server.daemon_threads = True
 
     def shutdown(signum: int, _frame: object) -> None:

@@ -158,22 +158,24 @@ def check_read_only(sql: str) -> None:
 
 
 def query_csv(con: duckdb.DuckDBPyConnection, sql: str) -> str:
-    """Run an analyst's read-only SQL and return CSV with a header row."""
+    """Run an analyst's read-only SQL; answer plain CSV (quotes only where a value needs them)."""
     check_read_only(sql)
     try:
-        table = con.execute(sql).to_arrow_table()
+        cursor = con.execute(sql)
+        columns = [d[0] for d in cursor.description or ()]
+        rows = cursor.fetchall()
     except duckdb.Error as exc:
         raise QueryRejected(f"the query failed: {exc}") from exc
-    return to_csv(table)
-
-
-def to_csv(table: pa.Table) -> str:
-    """Plain CSV as spreadsheets and scripts expect it: quotes only where a value needs them."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(table.column_names)
-    for row in table.to_pylist():
-        writer.writerow(
-            ["" if v is None else v.isoformat() if isinstance(v, datetime) else v for v in row.values()]
-        )
+    writer.writerow(columns)
+    writer.writerows([_cell(v) for v in r] for r in rows)
     return out.getvalue()
+
+
+def _cell(value: object) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value

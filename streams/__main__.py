@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from engage import logs
 from engage.settings import Settings
 from streams.app import create_app
 
+logs.configure("info")
 app = create_app(Settings())
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ Delivery is at-least-once; exactly-once effects come from the data:
   table's changelog write but before the update reached the projection topic. Rows carry
   absolute state, so the sink can take the same row twice.
 faust flushes its producer (changelogs and sends) before it commits the consumer's offsets.
+A timer re-seeks a partition whose commits have stalled (see ``streams/stalls.py``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from engage.settings import Settings
 from events import Envelope, topics
 from events.codec import decode_envelope, encode
 from projections.activity import ActivityRow, apply_at, row_key
+from streams.stalls import StallDetector
 
 log = structlog.get_logger(__name__)
 
@@ -53,6 +55,8 @@ def create_app(settings: Settings) -> faust.App:
         consumer_auto_offset_reset="earliest",
         web_enabled=False,
         table_standby_replicas=0,
+        broker_session_timeout=settings.worker_session_timeout_s,
+        broker_heartbeat_interval=settings.worker_session_timeout_s / 5,
     )
     events_topic = app.topic(topics.EVENTS, key_serializer="raw", value_serializer=EVENT_CODEC)
     updates_topic = app.topic(topics.ACTIVITY_UPDATES, key_serializer="raw", value_serializer="raw")
@@ -76,5 +80,28 @@ def create_app(settings: Settings) -> faust.App:
             row = fold_one(event.value, event.message.partition, event.message.offset)
             if row is not None:
                 await updates_topic.send(key=row.neighbourhood_id.encode(), value=encode(row))
+
+    stalls: StallDetector[Any] = StallDetector(patience=settings.worker_stall_checks)
+
+    @app.timer(settings.worker_stall_check_interval_s)
+    async def reseek_stalled_partitions() -> None:
+        recovery: Any = getattr(app.tables, "recovery", None)
+        if app.rebalancing or recovery is None or not recovery.completed.is_set():
+            return
+        consumer: Any = app.consumer
+        assigned = [tp for tp in consumer.assignment() if tp.topic == topics.EVENTS]
+        # faust keeps no public view of committed offsets; this private map is what it commits from.
+        committed = {tp: consumer._committed_offset.get(tp) for tp in assigned}
+        highwater = {tp: consumer.highwater(tp) for tp in assigned}
+        for tp in stalls.observe(committed, highwater):
+            offset = committed[tp]
+            log.warning(
+                "partition_stalled_reseeking",
+                topic=tp.topic,
+                partition=tp.partition,
+                committed=offset,
+                highwater=highwater[tp],
+            )
+            await consumer.seek(tp, offset)
 
     return app

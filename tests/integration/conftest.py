@@ -1,0 +1,64 @@
+"""One real stack per test session: the Kafka broker from docker/kafka/kafka.sh, the Faust worker and
+the read-side service, on their own ports and in a temporary folder, started and stopped by the same
+code as `engage up` and `engage down`. Nothing here is a mock: stop the broker and these tests fail."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from engage import processes
+from engage.settings import Settings
+
+pytestmark = pytest.mark.integration
+
+
+def _port(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    var = tmp_path_factory.mktemp("engage-var")
+    settings = Settings(
+        var_dir=var,
+        kafka_port=_port("ENGAGE_TEST_KAFKA_PORT", 19092),
+        service_port=_port("ENGAGE_TEST_SERVICE_PORT", 18765),
+        worker_id="engage-test-worker",
+        sink_batch_wait_ms=50,
+        worker_session_timeout_s=6.0,
+    )
+    try:
+        processes.up(settings)
+        yield settings
+    finally:
+        processes.down(settings)
+
+
+def query(settings: Settings, sql: str) -> list[dict[str, str]]:
+    request = urllib.request.Request(settings.service_url + "/query", data=sql.encode(), method="POST")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return list(csv.DictReader(io.StringIO(response.read().decode())))
+
+
+def counts(settings: Settings, channel: str | None = None) -> dict[str, int]:
+    where = f"where channel = '{channel}'" if channel else ""
+    rows = query(
+        settings, f"select neighbourhood_id, sum(events) as n from activity_current {where} group by 1"
+    )
+    return {r["neighbourhood_id"]: int(r["n"]) for r in rows}
+
+
+def delta(after: dict[str, int], before: dict[str, int]) -> dict[str, int]:
+    return {k: v - before.get(k, 0) for k, v in after.items() if v != before.get(k, 0)}
+
+
+@pytest.fixture
+def work(tmp_path: Path) -> Path:
+    return tmp_path

@@ -1,0 +1,83 @@
+"""Personal data never reaches the log: free text is redacted, handles pseudonymised, dead letters too."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from connectors.base import Context
+from connectors.canonical import CanonicalConnector
+from connectors.ingest import ListPublisher, run
+from connectors.privacy import pseudonym, redact, scrub
+from events import Envelope, EventType, SocialSignalObserved
+from events.codec import encode
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+class TestRedact:
+    @pytest.mark.parametrize(
+        ("text", "kind", "gone"),
+        [
+            ("write to jo.bloggs+pact@example.co.uk today", "email", "jo.bloggs"),
+            ("call 07700 900123 after six", "phone", "900123"),
+            ("ring +44 20 7946 0958", "phone", "7946"),
+            ("lives at NW1 2DB near the park", "postcode", "2DB"),
+            ("van AB12 CDE parked on the kerb", "vehicle_registration", "AB12 CDE"),
+            ("thanks @camden_resident for this", "handle", "camden_resident"),
+        ],
+    )
+    def test_each_kind_is_removed_and_counted(self, text: str, kind: str, gone: str) -> None:
+        cleaned, found = redact(text)
+        assert gone not in cleaned
+        assert found.counts[kind] == 1
+
+    def test_the_postcode_district_is_kept(self) -> None:
+        cleaned, _ = redact("meeting at NW5 1TL")
+        assert "NW5" in cleaned and "1TL" not in cleaned
+
+    def test_plain_text_is_untouched(self) -> None:
+        text = "Drug dealing by the station every evening, 15 people came to the PACT meeting"
+        assert redact(text) == (text, redact("")[1])
+
+
+class TestPseudonym:
+    def test_the_same_handle_gives_the_same_pseudonym_and_a_different_salt_another(self) -> None:
+        assert pseudonym("@Someone", b"s1") == pseudonym("@someone ", b"s1")
+        assert pseudonym("@someone", b"s1") != pseudonym("@someone", b"s2")
+        assert "someone" not in pseudonym("@someone", b"s1")
+
+
+class TestScrub:
+    def test_a_social_signal_loses_its_handle_and_its_personal_data(self) -> None:
+        event = Envelope(
+            event_id="x",
+            event_type=EventType.SOCIAL_SIGNAL_OBSERVED,
+            event_time=T0,
+            recorded_time=T0,
+            source="social",
+            neighbourhood_id="N",
+            payload=SocialSignalObserved(
+                platform="x", author="@loudvoice", text="email me at a.person@example.com or 07700 900123"
+            ),
+        )
+        cleaned, found = scrub(event, b"salt")
+        wire = encode(cleaned).decode()
+        assert "loudvoice" not in wire and "a.person" not in wire and "900123" not in wire
+        assert found.counts == {"handle": 1, "email": 1, "phone": 1}
+
+
+class TestDeadLettersAreRedacted:
+    def test_a_rejected_record_keeps_no_personal_data(
+        self, context: Context, tmp_csv: Callable[[str, str], Path]
+    ) -> None:
+        path = tmp_csv("bad.jsonl", '{"note": "from jo@example.com, 07700 900123, NW1 2DB", "oops": \n')
+        publisher = ListPublisher()
+        summary = run(CanonicalConnector(), path, context, publisher)
+        assert summary.rejected == 1
+        record = publisher.dead_letters[0].record
+        assert "jo@example.com" not in record and "900123" not in record and "2DB" not in record
+        assert summary.redacted == {"email": 1, "phone": 1, "postcode": 1}
