@@ -14,7 +14,6 @@ from pathlib import Path
 
 from connectors.base import event_id
 from events import (
-    CrimeRecorded,
     Envelope,
     EventType,
     GroupCount,
@@ -35,10 +34,10 @@ _KINDS = (
     EventType.SURVEY_RESPONSE_RECEIVED,
     EventType.PARTNER_CALL_LOGGED,
     EventType.SOCIAL_SIGNAL_OBSERVED,
-    EventType.CRIME_RECORDED,
 )
-_MIX = (1, 10, 15, 60, 14)
-"""Relative frequency of each kind: social posts dominate, meetings are rare."""
+_MIX = (1, 12, 17, 70)
+"""Relative frequency of each kind: social posts dominate, meetings are rare. Recorded crime is
+left to the real police.uk data."""
 
 
 def _payload(kind: EventType, rng: random.Random) -> Payload:
@@ -69,15 +68,13 @@ def _payload(kind: EventType, rng: random.Random) -> Payload:
             theme=theme,
             count=rng.choice((1, 1, 1, 2, 5)),
         )
-    if kind is EventType.SOCIAL_SIGNAL_OBSERVED:
-        return SocialSignalObserved(
-            platform="synthetic",
-            author=f"p_{rng.getrandbits(40):010x}",
-            theme=theme,
-            sentiment=round(rng.uniform(-1, 1), 3),
-            hostility=round(rng.random() ** 3, 3),
-        )
-    return CrimeRecorded(crime_type="synthetic", theme=theme)
+    return SocialSignalObserved(
+        platform="synthetic",
+        author=f"p_{rng.getrandbits(40):010x}",
+        theme=theme,
+        sentiment=round(rng.uniform(-1, 1), 3),
+        hostility=round(rng.random() ** 3, 3),
+    )
 
 
 def generate(

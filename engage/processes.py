@@ -67,8 +67,8 @@ def pid_of(settings: Settings, name: str) -> int | None:
 
 def _command(name: str) -> list[str]:
     if name == "worker":
-        # The worker serves no web pages: the read side answers analysts.
-        return [sys.executable, "-m", "streams", "worker", "--loglevel", "warn", "--without-web"]
+        # The supervisor runs the Faust worker and starts it again should it fail.
+        return [sys.executable, "-m", "streams.supervisor"]
     return [sys.executable, "-m", "engage", "serve"]
 
 
@@ -96,19 +96,29 @@ def start(settings: Settings, name: str) -> int:
 
 
 def stop(settings: Settings, name: str, *, kill: bool = False, timeout: float = 30.0) -> None:
+    """SIGTERM the component (SIGKILL its whole process group if it hangs, or with ``kill``)."""
     pid = pid_of(settings, name)
     if pid is not None:
-        os.kill(pid, signal.SIGKILL if kill else signal.SIGTERM)
+        if kill:
+            _kill_group(pid)
+        else:
+            os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
         while _alive(pid) and time.monotonic() < deadline:
             time.sleep(0.1)
         if _alive(pid):
             log.warning("component_did_not_stop", component=name, pid=pid, action="SIGKILL")
-            os.kill(pid, signal.SIGKILL)
-            while _alive(pid):
-                time.sleep(0.05)
+        # Each component leads its own session (start_new_session): this also ends its children.
+        _kill_group(pid)
+        while _alive(pid):
+            time.sleep(0.05)
         log.info("component_stopped", component=name, pid=pid, signal="KILL" if kill else "TERM")
     _pid_file(settings, name).unlink(missing_ok=True)
+
+
+def _kill_group(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
 
 
 def _alive(pid: int) -> bool:

@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     worker_id: str = "engage-worker"
     """Faust application id: names the worker's consumer group and its changelog topics."""
 
-    worker_stall_check_interval_s: float = Field(default=5.0, gt=0)
+    worker_stall_check_interval_s: float = Field(default=2.0, gt=0)
     """How often the worker checks for a partition whose commits have stopped while events wait."""
 
     worker_stall_checks: int = Field(default=3, ge=1)

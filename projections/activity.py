@@ -1,9 +1,10 @@
 """Channel activity per neighbourhood: how many events each channel brought, and when.
 
-The fold is pure. Delivery is at-least-once, so the state also remembers the log position it
-has applied (``applied_offset``): a redelivered event at or below it changes nothing.
-Because events are keyed by neighbourhood, every event of one (neighbourhood, channel) row
-comes from a single partition, in order, and one offset per row is enough.
+The fold is pure. Delivery is at-least-once and, with faust, not even gap-free: a message can be
+skipped and read again after later ones (see ``streams/stalls.py``). So each row remembers which
+log positions it has applied (``TrackedRow.applied``): every offset at or above the partition's
+committed offset, below which nothing is ever read again. A position already applied changes
+nothing; a position read late is still applied once.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ class ActivityRow(BaseModel):
     last_event_time: AwareDatetime | None = None
     source_partition: int = -1
     applied_offset: int = -1
-    """Offset of the last event folded in, on ``source_partition`` of the events topic."""
+    """Highest offset folded in, on ``source_partition`` of the events topic (for reference)."""
 
     @property
     def key(self) -> str:
@@ -58,12 +59,37 @@ def evolve(row: ActivityRow | None, event: Envelope) -> ActivityRow:
     )
 
 
-def apply_at(row: ActivityRow | None, event: Envelope, partition: int, offset: int) -> ActivityRow | None:
-    """Fold ``event`` read at ``(partition, offset)``, or None when that position is already in."""
-    if row is not None and row.source_partition == partition and offset <= row.applied_offset:
+class TrackedRow(BaseModel):
+    """A row with the log positions behind it: the worker's table value."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    row: ActivityRow
+    applied: tuple[int, ...] = ()
+    """Offsets on ``row.source_partition`` applied at or above the last known committed offset."""
+
+
+def apply_at(
+    tracked: TrackedRow | None, event: Envelope, partition: int, offset: int, committed: int
+) -> TrackedRow | None:
+    """Fold ``event`` read at ``(partition, offset)``, or None when that position is already in.
+
+    ``committed`` is the partition's committed offset: every position below it has been processed
+    (commits advance over acknowledged offsets only, see ``streams/transport.py``), so such a
+    position is skipped if it comes again, and forgotten.
+    """
+    same_partition = tracked is not None and tracked.row.source_partition == partition
+    if offset < committed or (tracked is not None and same_partition and offset in tracked.applied):
         return None
-    folded = evolve(row, event)
-    return folded.model_copy(update={"source_partition": partition, "applied_offset": offset})
+    row = evolve(tracked.row if tracked is not None else None, event)
+    kept = tracked.applied if tracked is not None and same_partition else ()
+    applied = tuple(sorted({o for o in kept if o >= committed} | {offset}))
+    return TrackedRow(
+        row=row.model_copy(
+            update={"source_partition": partition, "applied_offset": max(offset, row.applied_offset)}
+        ),
+        applied=applied,
+    )
 
 
 def fold(events: Iterable[Envelope]) -> dict[str, ActivityRow]:

@@ -1,28 +1,34 @@
 """The Faust worker: folds the events topic into the activity table and emits projection rows.
 
-Delivery is at-least-once; exactly-once effects come from the data:
-- ``seen_events`` drops an event id already folded (a re-sent record);
-- each activity row keeps the offset it has applied, so a redelivery after a crash is a no-op;
-- every skip re-emits the row's current state, because the crash may have come after the
-  table's changelog write but before the update reached the projection topic. Rows carry
-  absolute state, so the sink can take the same row twice.
+Delivery is at-least-once; exactly-once effects come from the data, in one table write per event:
+- each activity row keeps the log positions it has applied (``TrackedRow``), so a redelivery after
+  a crash, or a message read again after faust skipped it, is applied exactly once;
+- ``seen-events`` maps an event id to the position that first carried it, so a re-sent record (same
+  id, new position) is dropped, while a redelivery of that first position is not mistaken for one;
+- every event re-emits its row's current state, because a crash may come after the table's
+  changelog write but before the update reached the projection topic. Rows carry absolute state,
+  so the sink can take the same row twice.
 faust flushes its producer (changelogs and sends) before it commits the consumer's offsets.
-A timer re-seeks a partition whose commits have stalled (see ``streams/stalls.py``).
+A timer stops the worker when a partition's commits have stalled (see ``streams/stalls.py``);
+the supervisor (``python -m streams``) starts a new one.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import faust
 import structlog
 from faust.serializers import codecs
+from faust.types import TP
 
 from engage.settings import Settings
 from events import Envelope, topics
 from events.codec import decode_envelope, encode
-from projections.activity import ActivityRow, apply_at, row_key
-from streams.stalls import StallDetector
+from projections.activity import ActivityRow, TrackedRow, apply_at, row_key
+from streams import transport
+from streams.stalls import STALL_EXIT_CODE, StallDetector
 
 log = structlog.get_logger(__name__)
 
@@ -45,7 +51,7 @@ codecs.register(EVENT_CODEC, EnvelopeCodec())
 def create_app(settings: Settings) -> faust.App:
     app = faust.App(
         settings.worker_id,
-        broker=f"kafka://{settings.bootstrap_servers}",
+        broker=f"{transport.SCHEME}://{settings.bootstrap_servers}",
         store="memory://",
         datadir=str(settings.var_dir / "faust"),
         topic_partitions=settings.partitions,
@@ -64,15 +70,25 @@ def create_app(settings: Settings) -> faust.App:
     activity = app.Table("activity", default=None)
     seen_events = app.Table("seen-events", default=None)
 
+    def committed_offset(partition: int) -> int:
+        # faust keeps no public view of committed offsets; this private map is what it commits from.
+        committed: dict[TP, int | None] = app.consumer._committed_offset  # type: ignore[attr-defined]
+        return committed.get(TP(topics.EVENTS, partition)) or 0
+
     def fold_one(event: Envelope, partition: int, offset: int) -> ActivityRow | None:
         key = row_key(event.neighbourhood_id, event.channel)
         stored = activity.get(key)
-        row = ActivityRow.model_validate(stored) if stored is not None else None
-        folded = None if seen_events.get(event.event_id) else apply_at(row, event, partition, offset)
-        if folded is not None:
-            activity[key] = folded.model_dump(mode="json")
-        seen_events[event.event_id] = offset
-        return folded or row
+        tracked = TrackedRow.model_validate(stored) if stored is not None else None
+        position = [partition, offset]
+        claimed_by = seen_events.get(event.event_id)
+        if claimed_by is None or claimed_by == position:
+            folded = apply_at(tracked, event, partition, offset, committed_offset(partition))
+            if folded is not None:
+                activity[key] = folded.model_dump(mode="json")
+                tracked = folded
+            if claimed_by is None:
+                seen_events[event.event_id] = position
+        return tracked.row if tracked is not None else None
 
     @app.agent(events_topic)
     async def fold_activity(stream: faust.StreamT[Envelope]) -> None:
@@ -84,24 +100,26 @@ def create_app(settings: Settings) -> faust.App:
     stalls: StallDetector[Any] = StallDetector(patience=settings.worker_stall_checks)
 
     @app.timer(settings.worker_stall_check_interval_s)
-    async def reseek_stalled_partitions() -> None:
+    async def stop_on_stalled_partition() -> None:
         recovery: Any = getattr(app.tables, "recovery", None)
         if app.rebalancing or recovery is None or not recovery.completed.is_set():
             return
+        # faust offers no public view of these; they are the maps its own commits are made from.
         consumer: Any = app.consumer
         assigned = [tp for tp in consumer.assignment() if tp.topic == topics.EVENTS]
-        # faust keeps no public view of committed offsets; this private map is what it commits from.
+        in_flight = {m.tp for m in list(consumer._unacked_messages)}
         committed = {tp: consumer._committed_offset.get(tp) for tp in assigned}
         highwater = {tp: consumer.highwater(tp) for tp in assigned}
-        for tp in stalls.observe(committed, highwater):
-            offset = committed[tp]
-            log.warning(
-                "partition_stalled_reseeking",
-                topic=tp.topic,
-                partition=tp.partition,
-                committed=offset,
-                highwater=highwater[tp],
+        idle = {tp: tp not in in_flight for tp in assigned}
+        stuck = stalls.observe(committed, highwater, idle)
+        if stuck:
+            log.error(
+                "partition_stalled_restarting",
+                partitions=[tp.partition for tp in stuck],
+                committed=[committed[tp] for tp in stuck],
+                highwater=[highwater[tp] for tp in stuck],
             )
-            await consumer.seek(tp, offset)
+            # A hard stop is a crash the design already survives; the supervisor starts a new worker.
+            os._exit(STALL_EXIT_CODE)
 
     return app

@@ -28,17 +28,35 @@ def row_counts(settings: Settings) -> dict[tuple[str, str], int]:
     return {(r["neighbourhood_id"], r["channel"]): int(r["events"]) for r in rows}
 
 
-def wait_for_progress(
-    settings: Settings, component: str, fraction: float, total: int, timeout: float = 120
-) -> int:
-    """Block until `component` ("worker" or "sink") has done `fraction` of `total` but not all of it."""
+def sink_rows_read(settings: Settings) -> int:
+    return int(processes.service_get(settings, "/status")["updates_read"])  # type: ignore[call-overload]
+
+
+def kill_mid_run(settings: Settings, timeout: float = 120) -> int:
+    """Once the worker has sent its first rows of this run, kill -9 worker and service together.
+
+    Returns how many events the worker still had to commit at that moment (more than 0: mid-run).
+    """
+    start = sink_rows_read(settings)
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        _, behind = processes.caught_up(settings)
-        if behind[component] <= total * (1 - fraction):
-            return behind[component]
-        time.sleep(0.05)
-    raise AssertionError(f"{component} made no progress in {timeout}s")
+    while sink_rows_read(settings) == start:
+        assert time.monotonic() < deadline, "the worker sent nothing"
+        time.sleep(0.02)
+    behind = processes.caught_up(settings)[1]["worker"]
+    processes.stop(settings, "worker", kill=True)
+    processes.stop(settings, "service", kill=True)
+    processes.start(settings, "worker")
+    processes.start(settings, "service")
+    processes.wait_until(lambda: _healthy(settings), 60, "the read-side service answering")
+    return behind
+
+
+def _healthy(settings: Settings) -> bool:
+    try:
+        processes.service_get(settings, "/health", timeout=1)
+    except Exception:
+        return False
+    return True
 
 
 class TestCrashRecovery:
@@ -48,26 +66,20 @@ class TestCrashRecovery:
         processes.wait(stack, timeout=120)
         before = row_counts(stack)
         events = list(generate([n.id for n in neighbourhoods.all], EVENTS, seed=20261125))
-        path = tmp_path / "synthetic.jsonl"
-        write_jsonl(iter(events), path)
-        summary = publish(stack, CanonicalConnector(), path, neighbourhoods)
-        assert summary.published == EVENTS
-
+        halves = (events[: EVENTS // 2], events[EVENTS // 2 :])
         kills = []
-        for fraction in (0.25, 0.6):
-            behind = wait_for_progress(stack, "worker", fraction, EVENTS)
-            processes.stop(stack, "worker", kill=True)
-            processes.stop(stack, "service", kill=True)
-            kills.append(behind)
-            processes.start(stack, "worker")
-            processes.start(stack, "service")
-        processes.wait(stack, timeout=300)
+        for number, half in enumerate(halves):
+            path = tmp_path / f"synthetic-{number}.jsonl"
+            write_jsonl(iter(half), path)
+            assert publish(stack, CanonicalConnector(), path, neighbourhoods).published == len(half)
+            kills.append(kill_mid_run(stack))
+        processes.wait(stack, timeout=600)
 
         expected = {(r.neighbourhood_id, r.channel.value): r.events for r in fold(events).values()}
         after = row_counts(stack)
         changed = {k: after[k] - before.get(k, 0) for k in after if after[k] != before.get(k, 0)}
+        assert all(behind > 0 for behind in kills), f"a kill came after the worker had finished: {kills}"
         assert changed == expected
-        assert all(b > 0 for b in kills), f"a kill came after the worker had finished: {kills}"
 
     def test_the_totals_still_match_after_a_clean_restart(self, stack: Settings) -> None:
         processes.wait(stack, timeout=120)

@@ -18,10 +18,6 @@ KAFKA_SH = REPO_ROOT / "docker" / "kafka" / "kafka.sh"
 POM = REPO_ROOT / "docker" / "kafka" / "pom.xml"
 MAVEN_NS = {"m": "http://maven.apache.org/POM/4.0.0"}
 
-# ENGAGE_* variables compose.yaml may set although Settings has no such field yet.
-# ENGAGE_SERVICE_HOST: the read-side service's bind address, a Settings field still to come;
-# remove it from this set once engage/settings.py has `service_host`.
-NOT_YET_SETTINGS = {"ENGAGE_SERVICE_HOST"}
 
 _VARIABLE = re.compile(r"""^\s*([A-Z][A-Z0-9_]*):\s*(?:"([^"]*)"|'([^']*)'|([^\s#]*))""")
 
@@ -88,9 +84,5 @@ def test_broker_has_the_settings_kafka_sh_writes(prop: str) -> None:
 def test_every_engage_variable_is_a_setting() -> None:
     names = set(_variables("ENGAGE_"))
     assert names, "docker/compose.yaml sets no ENGAGE_* variable"
-    unknown = {
-        name
-        for name in names - NOT_YET_SETTINGS
-        if name.removeprefix("ENGAGE_").lower() not in Settings.model_fields
-    }
+    unknown = {name for name in names if name.removeprefix("ENGAGE_").lower() not in Settings.model_fields}
     assert not unknown, f"not fields of engage.settings.Settings: {sorted(unknown)}"

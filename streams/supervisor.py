@@ -1,0 +1,61 @@
+"""``python -m streams.supervisor``: keeps one Faust worker running, as systemd or Kubernetes would.
+
+It restarts the worker when it exits with a failure (a crash, or the stall stop of
+``streams/stalls.py``), backing off while failures repeat, and passes SIGTERM/SIGINT on to it.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from types import FrameType
+
+import structlog
+
+from engage import logs
+from streams.stalls import STALL_EXIT_CODE
+
+log = structlog.get_logger(__name__)
+
+WORKER = [sys.executable, "-m", "streams", "worker", "--loglevel", "warn", "--without-web"]
+MAX_BACKOFF_S = 30.0
+HEALTHY_AFTER_S = 60.0
+"""A worker that ran this long before failing is restarted at once, not after a back-off."""
+
+
+def main() -> None:
+    logs.configure("info")
+    stopping = False
+    child: subprocess.Popen[bytes] | None = None
+
+    def forward(signum: int, _frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+        if child is not None and child.poll() is None:
+            child.send_signal(signum)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    backoff = 1.0
+    while not stopping:
+        started = time.monotonic()
+        child = subprocess.Popen(WORKER)
+        log.info("worker_started", pid=child.pid)
+        code = child.wait()
+        if stopping or code == 0:
+            break
+        ran = time.monotonic() - started
+        if code == STALL_EXIT_CODE or ran >= HEALTHY_AFTER_S:
+            backoff = 1.0
+        log.warning(
+            "worker_exited_restarting", pid=child.pid, code=code, ran_s=round(ran, 1), restart_in_s=backoff
+        )
+        time.sleep(backoff)
+        backoff = min(backoff * 2, MAX_BACKOFF_S)
+    log.info("supervisor_stopped", code=child.returncode if child else None)
+
+
+if __name__ == "__main__":
+    main()
