@@ -42,10 +42,10 @@ class Settings(BaseSettings):
     worker_id: str = "engage-worker"
     """Faust application id: names the worker's consumer group and its changelog topics."""
 
-    worker_stall_check_interval_s: float = Field(default=2.0, gt=0)
+    worker_stall_check_interval_s: float = Field(default=3.0, gt=0)
     """How often the worker checks for a partition whose commits have stopped while events wait."""
 
-    worker_stall_checks: int = Field(default=3, ge=1)
+    worker_stall_checks: int = Field(default=4, ge=1)
     """Checks in a row without progress before the worker re-reads a partition from its commit."""
 
     service_port: int = 8765

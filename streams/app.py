@@ -110,7 +110,12 @@ def create_app(settings: Settings) -> faust.App:
         in_flight = {m.tp for m in list(consumer._unacked_messages)}
         committed = {tp: consumer._committed_offset.get(tp) for tp in assigned}
         highwater = {tp: consumer.highwater(tp) for tp in assigned}
-        idle = {tp: tp not in in_flight for tp in assigned}
+        # Stuck, not slow: nothing in flight, and the acknowledged offsets (if any) do not start at
+        # the committed one, so no commit can ever advance.
+        idle = {
+            tp: tp not in in_flight and (not consumer._acked[tp] or min(consumer._acked[tp]) != committed[tp])
+            for tp in assigned
+        }
         stuck = stalls.observe(committed, highwater, idle)
         if stuck:
             log.error(

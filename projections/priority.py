@@ -1,0 +1,412 @@
+"""Neighbourhood priority: which themes most people raise, across channels, weighted by harm.
+
+A pure model, not yet wired into the faust worker or DuckDB; the formulas, their parameters and a
+worked example are in ``docs/models.md``.
+
+What a theme's score rewards, and why:
+
+* **breadth, not volume.** Support is counted in distinct *voices*: one pseudonymous respondent or
+  author is one voice however often they post, so a single loud account cannot outrank many quiet
+  residents. The theme's share of the neighbourhood's voices is taken at its Wilson (1927) 95% lower
+  bound, so that 2 of 3 voices does not beat 40 of 100.
+* **harm.** A documented weight per theme whose ordering follows the Cambridge Crime Harm Index
+  (Sherman et al. 2016): people raising violence outweighs the same people raising parking.
+* **recency.** Each voice decays with a half-life, so what was said last week counts more than what
+  was said last season.
+* **channel breadth.** A concern heard at a meeting, in a survey and from a partner is corroborated;
+  heard on one channel it may be an artefact of who uses that channel.
+* **seldom-heard groups.** Voices from groups that engagement usually misses (College of Policing
+  APP, engagement and communication) lift a theme, so the loudest channels do not set the agenda alone.
+
+The fold is a join of maxima (each voice keeps its latest time and its largest weight), so it is
+commutative, associative and idempotent: the order and repetition of events do not change a score.
+Recorded crime is context (shown beside a theme, never a voice): a record is a fact about offending,
+not a resident's view. The worker's ``seen-events`` table drops repeated events before they reach a
+fold, so the recorded-crime count does not need to be idempotent itself.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from types import MappingProxyType
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from events import (
+    Channel,
+    CrimeRecorded,
+    Envelope,
+    MeetingHeld,
+    PartnerCallLogged,
+    SocialSignalObserved,
+    SurveyResponseReceived,
+    Theme,
+)
+
+SECONDS_PER_DAY = 86_400.0
+
+HARM_WEIGHTS: Mapping[Theme, float] = MappingProxyType(
+    {
+        Theme.VIOLENCE: 3.0,
+        Theme.WEAPONS: 3.0,
+        Theme.ROBBERY: 2.8,
+        Theme.HATE: 2.5,
+        Theme.DRUGS: 2.5,
+        Theme.BURGLARY: 2.3,
+        Theme.PUBLIC_ORDER: 1.8,
+        Theme.VEHICLE_CRIME: 1.6,
+        Theme.THEFT: 1.5,
+        Theme.CRIMINAL_DAMAGE: 1.4,
+        Theme.ROAD_SAFETY: 1.4,
+        Theme.ANTI_SOCIAL_BEHAVIOUR: 1.3,
+        Theme.YOUTH_NUISANCE: 1.2,
+        Theme.NOISE: 1.1,
+        Theme.ENVIRONMENT: 1.0,
+        Theme.PARKING: 1.0,
+        Theme.OTHER: 1.0,
+    }
+)
+"""Relative harm per theme, 1 (least) to 3 (most).
+
+Basis: the *order* follows the Cambridge Crime Harm Index (Sherman, Neyroud & Neyroud 2016), which
+weighs an offence by the days of imprisonment its sentencing-guideline starting point implies; the
+offences behind violence, weapons, robbery, drug supply and burglary sit far above theft, criminal
+damage and public order, which sit above what the index barely weighs (ASB, nuisance). The index's
+own values span three orders of magnitude (days to years); they are compressed here to 1..3 because
+the weight multiplies what *residents* raise, and a raw CHI ratio would let one voice about violence
+outweigh a whole street about anything else. Themes that are not crimes (noise, environment, parking,
+other) get 1. Hate sits with the serious offences: racially or religiously aggravated offences carry
+a sentencing uplift, and its community impact is the subject of ``projections/tension.py``. Road
+safety covers dangerous as well as careless driving and sits with criminal damage. These are a
+policy choice: a force should review them and may override them in ``PriorityParams.harm``.
+"""
+
+SELDOM_HEARD_GROUPS: frozenset[str] = frozenset(
+    {
+        "young_people",
+        "older_people",
+        "disabled",
+        "lgbtq",
+        "minority_ethnic",
+        "gypsy_roma_traveller",
+        "faith",
+        "refugees_asylum_seekers",
+        "non_english_speakers",
+        "homeless",
+        "students",
+        "shift_workers",
+    }
+)
+"""Groups the College of Policing APP (Engagement and communication) names, or gives as examples, of
+people less likely to come to meetings or answer surveys. Matched against the group labels
+connectors put in ``respondent_groups`` and ``attendee_groups``, after lower-casing."""
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class PriorityParams(Frozen):
+    """Every knob of the score, with the default that ``docs/models.md`` justifies."""
+
+    half_life_days: Annotated[float, Field(gt=0)] = 28.0
+    """A voice counts half after this many days: one four-weekly tasking cycle."""
+    z: Annotated[float, Field(gt=0)] = 1.96
+    """Normal quantile of the Wilson interval: 1.96 is the two-sided 95% interval's lower bound."""
+    channel_step: Annotated[float, Field(ge=0)] = 0.25
+    """Each channel beyond the first adds this much: four voice channels give 1.75."""
+    seldom_heard_uplift: Annotated[float, Field(ge=0)] = 0.5
+    """A theme raised only by seldom-heard voices is lifted by this fraction (1.5 at the default)."""
+    seldom_heard_groups: frozenset[str] = SELDOM_HEARD_GROUPS
+    harm: Mapping[Theme, float] = Field(default_factory=lambda: dict(HARM_WEIGHTS))
+    """Harm weight per theme; a theme missing here weighs 1."""
+    top: Annotated[int, Field(ge=1)] = 3
+    """How many of the ranked themes ``divergence`` compares with the agreed priorities."""
+
+
+class Voice(BaseModel):
+    """One voice behind a theme, or behind the neighbourhood's total.
+
+    ``weight`` is 1 for a pseudonymous person and the number of people for an aggregate (a meeting's
+    votes or attendance, a partner feed's count). ``groups`` counts how many of them said they belong
+    to each group; whether a group is seldom heard is decided when scoring, by ``PriorityParams``.
+    Merging keeps the maximum of every field, so the fold is order-free and idempotent.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    channel: Channel
+    last_time: AwareDatetime
+    weight: Annotated[int, Field(ge=1)] = 1
+    groups: Mapping[str, float] = Field(default_factory=dict)
+
+    def merge(self, other: Voice) -> Voice:
+        groups = dict(self.groups)
+        for group, count in other.groups.items():
+            groups[group] = max(groups.get(group, 0), count)
+        return Voice(
+            channel=self.channel,
+            last_time=max(self.last_time, other.last_time),
+            weight=max(self.weight, other.weight),
+            groups=groups,
+        )
+
+    def seldom_heard(self, seldom_groups: frozenset[str]) -> float:
+        """How many of ``weight`` are seldom heard: their group counts summed, capped at ``weight``.
+
+        People in two seldom-heard groups would be counted twice by the sum, hence the cap; for a
+        meeting this is an estimate (the groups of the attendees who voted are not recorded).
+        """
+        return min(float(self.weight), math.fsum(c for g, c in self.groups.items() if g in seldom_groups))
+
+
+class PriorityState(Frozen):
+    """What the priority model remembers about one neighbourhood."""
+
+    neighbourhood_id: str
+    voices: Mapping[str, Voice] = Field(default_factory=dict)
+    """Every voice heard in the neighbourhood, on any theme: the denominator of a theme's share."""
+    theme_voices: Mapping[Theme, Mapping[str, Voice]] = Field(default_factory=dict)
+    recorded_crimes: Mapping[Theme, int] = Field(default_factory=dict)
+    agreed: Mapping[Theme, AwareDatetime] = Field(default_factory=dict)
+    """When a PACT or beat meeting last agreed each theme as a priority."""
+
+    def current_agreement(self) -> frozenset[Theme]:
+        """The priorities of the latest PACT/beat meeting that agreed any: earlier ones are superseded."""
+        if not self.agreed:
+            return frozenset()
+        latest = max(self.agreed.values())
+        return frozenset(theme for theme, when in self.agreed.items() if when == latest)
+
+
+class PriorityRow(Frozen):
+    """One ranked theme, with every component of its score so a tasking meeting can see why."""
+
+    theme: Theme
+    rank: Annotated[int, Field(ge=1)]
+    score: float
+    voices: int
+    """Distinct voices that raised the theme."""
+    neighbourhood_voices: int
+    """Distinct voices heard in the neighbourhood on any theme (the Wilson ``n``)."""
+    breadth: float
+    """Wilson lower bound of ``voices / neighbourhood_voices``."""
+    harm: float
+    recency: float
+    """Voice-weighted mean of ``2 ** (-age_days / half_life_days)``, in (0, 1]."""
+    channels: tuple[Channel, ...]
+    channel_factor: float
+    seldom_heard_share: float
+    uplift: float
+    recorded_crimes: int
+    agreed: bool
+    """Among the priorities of the latest PACT/beat meeting."""
+
+
+class Divergence(Frozen):
+    """Where what a PACT meeting agreed and what people say elsewhere part ways."""
+
+    agreed: tuple[Theme, ...]
+    top_elsewhere: tuple[Theme, ...]
+    """The top themes from every channel but meetings, best first."""
+    agreed_not_in_top: tuple[Theme, ...]
+    top_not_agreed: tuple[Theme, ...]
+
+
+def _group(label: str) -> str:
+    return label.strip().lower()
+
+
+def _add(voices: Mapping[str, Voice], key: str, voice: Voice) -> dict[str, Voice]:
+    merged = dict(voices)
+    previous = merged.get(key)
+    merged[key] = voice if previous is None else previous.merge(voice)
+    return merged
+
+
+def _contributions(event: Envelope) -> tuple[list[tuple[str, Voice]], list[tuple[Theme, str, Voice]]]:
+    """The voices an event adds to the neighbourhood, and to each theme it raises.
+
+    Keys are namespaced by channel: a survey pseudonym and a social pseudonym are salted from
+    different identifiers, so equal strings on two channels would be a coincidence, not one person.
+    A voice with no pseudonym is the event itself (one anonymous voice, or ``count``/votes of them).
+    """
+    payload = event.payload
+    channel = event.channel
+    when = event.event_time
+    anonymous = f"{channel.value}:event:{event.event_id}"
+    if isinstance(payload, SurveyResponseReceived):
+        key = f"{channel.value}:{payload.respondent}" if payload.respondent else anonymous
+        groups = {_group(g): 1.0 for g in payload.respondent_groups}
+        voice = Voice(channel=channel, last_time=when, groups=groups)
+        return [(key, voice)], [(theme, key, voice) for theme in dict.fromkeys(payload.concerns)]
+    if isinstance(payload, SocialSignalObserved):
+        key = f"{channel.value}:{payload.author}" if payload.author else anonymous
+        voice = Voice(channel=channel, last_time=when)
+        return [(key, voice)], [(payload.theme, key, voice)]
+    if isinstance(payload, PartnerCallLogged):
+        voice = Voice(channel=channel, last_time=when, weight=payload.count)
+        return [(anonymous, voice)], [(payload.theme, anonymous, voice)]
+    if isinstance(payload, MeetingHeld):
+        votes: dict[Theme, int] = {}
+        for issue in payload.issues_raised:
+            votes[issue.theme] = max(votes.get(issue.theme, 0), max(issue.votes, 1))
+        present = max([payload.attendance, *votes.values()])
+        if present == 0:
+            return [], []
+        attendees: dict[str, float] = {}
+        for g in payload.attendee_groups:
+            attendees[_group(g.group)] = attendees.get(_group(g.group), 0) + g.count
+        room = Voice(channel=channel, last_time=when, weight=present, groups=attendees)
+        themes = []
+        for theme, n in votes.items():
+            # The voters' own groups are not recorded: assume the room's mix, scaled to the votes.
+            scaled = {g: c * n / present for g, c in attendees.items()}
+            themes.append(
+                (
+                    theme,
+                    f"{anonymous}:{theme.value}",
+                    Voice(channel=channel, last_time=when, weight=n, groups=scaled),
+                )
+            )
+        return [(anonymous, room)], themes
+    return [], []
+
+
+def evolve(state: PriorityState | None, event: Envelope) -> PriorityState:
+    """The neighbourhood's state after one more event; ``state`` is None for one never seen."""
+    current = state or PriorityState(neighbourhood_id=event.neighbourhood_id)
+    payload = event.payload
+    update: dict[str, object] = {}
+    if isinstance(payload, CrimeRecorded):
+        crimes = dict(current.recorded_crimes)
+        crimes[payload.theme] = crimes.get(payload.theme, 0) + 1
+        update["recorded_crimes"] = crimes
+    if (
+        isinstance(payload, MeetingHeld)
+        and payload.meeting_kind in ("pact", "beat")
+        and payload.priorities_agreed
+    ):
+        agreed = dict(current.agreed)
+        for theme in payload.priorities_agreed:
+            agreed[theme] = max(agreed.get(theme, event.event_time), event.event_time)
+        update["agreed"] = agreed
+    everyone, by_theme = _contributions(event)
+    if everyone:
+        voices: Mapping[str, Voice] = current.voices
+        for key, voice in everyone:
+            voices = _add(voices, key, voice)
+        theme_voices = dict(current.theme_voices)
+        for theme, key, voice in by_theme:
+            theme_voices[theme] = _add(theme_voices.get(theme, {}), key, voice)
+        update["voices"] = voices
+        update["theme_voices"] = theme_voices
+    return current.model_copy(update=update) if update else current
+
+
+def fold(events: Iterable[Envelope]) -> dict[str, PriorityState]:
+    """Every neighbourhood's state from a sequence of events."""
+    states: dict[str, PriorityState] = {}
+    for event in events:
+        states[event.neighbourhood_id] = evolve(states.get(event.neighbourhood_id), event)
+    return states
+
+
+def wilson_lower_bound(successes: float, trials: float, z: float = 1.96) -> float:
+    """Lower end of the Wilson (1927) score interval for a proportion; 0 when there are no trials.
+
+    ``(p + z²/2n - z·sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n)`` with ``p = successes / trials``.
+    """
+    if trials <= 0:
+        return 0.0
+    p = successes / trials
+    z2 = z * z
+    centre = p + z2 / (2 * trials)
+    spread = z * math.sqrt(max(0.0, p * (1 - p) / trials + z2 / (4 * trials * trials)))
+    return max(0.0, (centre - spread) / (1 + z2 / trials))
+
+
+def decay(age_days: float, half_life_days: float) -> float:
+    """``2 ** (-age / half_life)``; an age below zero (an event after ``as_of``) counts as now."""
+    return math.pow(2.0, -max(0.0, age_days) / half_life_days)
+
+
+def _age_days(as_of: datetime, when: datetime) -> float:
+    return (as_of - when).total_seconds() / SECONDS_PER_DAY
+
+
+def score(
+    state: PriorityState,
+    as_of: datetime,
+    params: PriorityParams | None = None,
+    channels: frozenset[Channel] | None = None,
+) -> list[PriorityRow]:
+    """The neighbourhood's themes ranked, best first (rank 1), ties broken by theme name.
+
+    ``channels`` keeps only voices heard on those channels (None: all), for ``divergence``.
+    Only themes someone raised are ranked; recorded crime alone does not make a priority.
+    """
+    params = params or PriorityParams()
+
+    def kept(voices: Mapping[str, Voice]) -> list[Voice]:
+        return [v for v in voices.values() if channels is None or v.channel in channels]
+
+    n = sum(v.weight for v in kept(state.voices))
+    agreement = state.current_agreement()
+    unranked: list[PriorityRow] = []
+    for theme, theme_voices in state.theme_voices.items():
+        voices = kept(theme_voices)
+        k = sum(v.weight for v in voices)
+        if k == 0:
+            continue
+        breadth = wilson_lower_bound(k, n, params.z)
+        harm = params.harm.get(theme, 1.0)
+        recency = (
+            math.fsum(v.weight * decay(_age_days(as_of, v.last_time), params.half_life_days) for v in voices)
+            / k
+        )
+        heard = tuple(sorted({v.channel for v in voices}, key=lambda c: c.value))
+        channel_factor = 1 + params.channel_step * (len(heard) - 1)
+        seldom_share = math.fsum(v.seldom_heard(params.seldom_heard_groups) for v in voices) / k
+        uplift = 1 + params.seldom_heard_uplift * seldom_share
+        unranked.append(
+            PriorityRow(
+                theme=theme,
+                rank=1,
+                score=breadth * harm * recency * channel_factor * uplift,
+                voices=k,
+                neighbourhood_voices=n,
+                breadth=breadth,
+                harm=harm,
+                recency=recency,
+                channels=heard,
+                channel_factor=channel_factor,
+                seldom_heard_share=seldom_share,
+                uplift=uplift,
+                recorded_crimes=state.recorded_crimes.get(theme, 0),
+                agreed=theme in agreement,
+            )
+        )
+    unranked.sort(key=lambda row: (-row.score, row.theme.value))
+    return [row.model_copy(update={"rank": rank}) for rank, row in enumerate(unranked, start=1)]
+
+
+def divergence(state: PriorityState, as_of: datetime, params: PriorityParams | None = None) -> Divergence:
+    """The latest agreed priorities against the top ``params.top`` of what people say elsewhere.
+
+    "Elsewhere" is every voice channel but meetings, so the comparison is between the room and
+    the people who were not in it.
+    """
+    params = params or PriorityParams()
+    elsewhere = frozenset({Channel.SURVEY, Channel.PARTNER_CALL, Channel.SOCIAL})
+    top = tuple(row.theme for row in score(state, as_of, params, elsewhere)[: params.top])
+    agreed = tuple(sorted(state.current_agreement(), key=lambda t: t.value))
+    return Divergence(
+        agreed=agreed,
+        top_elsewhere=top,
+        agreed_not_in_top=tuple(t for t in agreed if t not in top),
+        top_not_agreed=tuple(t for t in top if t not in agreed),
+    )

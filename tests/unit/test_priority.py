@@ -1,0 +1,285 @@
+"""The priority model: breadth of distinct voices, harm, recency, channels, seldom-heard uplift."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from connectors.synthetic import generate
+from engage.settings import REPO_ROOT
+from events import (
+    Channel,
+    CrimeRecorded,
+    Envelope,
+    GroupCount,
+    IssueRaised,
+    MeetingHeld,
+    PartnerCallLogged,
+    Payload,
+    SocialSignalObserved,
+    SurveyResponseReceived,
+    Theme,
+)
+from projections.priority import (
+    HARM_WEIGHTS,
+    PriorityParams,
+    PriorityRow,
+    PriorityState,
+    divergence,
+    evolve,
+    fold,
+    score,
+    wilson_lower_bound,
+)
+from tests.unit.test_architecture import SHELL_LIBRARIES, imported_roots
+
+AS_OF = datetime(2026, 3, 1, tzinfo=UTC)
+
+
+def env(event_id: str, days_ago: float, payload: Payload, neighbourhood: str = "N1") -> Envelope:
+    return Envelope(
+        event_id=event_id,
+        event_type=payload.event_type,
+        event_time=AS_OF - timedelta(days=days_ago),
+        recorded_time=AS_OF,
+        source="test",
+        neighbourhood_id=neighbourhood,
+        payload=payload,
+    )
+
+
+def survey(
+    event_id: str, respondent: str, *concerns: Theme, days_ago: float = 0, groups: tuple[str, ...] = ()
+) -> Envelope:
+    return env(
+        event_id,
+        days_ago,
+        SurveyResponseReceived(
+            survey_id="s", respondent=respondent, concerns=concerns, respondent_groups=groups
+        ),
+    )
+
+
+def post(event_id: str, author: str, theme: Theme, days_ago: float = 0) -> Envelope:
+    return env(event_id, days_ago, SocialSignalObserved(platform="p", author=author, theme=theme))
+
+
+def ranked(events: list[Envelope], params: PriorityParams | None = None) -> list[PriorityRow]:
+    return score(fold(events)["N1"], AS_OF, params)
+
+
+def by_theme(rows: list[PriorityRow]) -> dict[Theme, PriorityRow]:
+    return {row.theme: row for row in rows}
+
+
+WORKED_EXAMPLE = [
+    survey("we-1", "r1", Theme.BURGLARY, Theme.NOISE, days_ago=56),
+    survey("we-2", "r2", Theme.NOISE, days_ago=0, groups=("young_people",)),
+    post("we-3", "a1", Theme.BURGLARY, days_ago=56),
+    post("we-4", "a1", Theme.BURGLARY, days_ago=28),
+    post("we-5", "a1", Theme.BURGLARY, days_ago=0),
+    env("we-6", 28, PartnerCallLogged(partner="council", theme=Theme.NOISE, count=2)),
+    env(
+        "we-7",
+        28,
+        MeetingHeld(
+            meeting_kind="pact",
+            attendance=10,
+            attendee_groups=(
+                GroupCount(group="residents", count=8),
+                GroupCount(group="young_people", count=2),
+            ),
+            issues_raised=(IssueRaised(theme=Theme.BURGLARY, votes=4),),
+            priorities_agreed=(Theme.BURGLARY,),
+        ),
+    ),
+    env("we-8", 5, CrimeRecorded(crime_type="Burglary", theme=Theme.BURGLARY)),
+]
+
+
+class TestWorkedExample:
+    """The example of docs/models.md, computed there by hand."""
+
+    def test_the_numbers_of_the_document(self) -> None:
+        rows = ranked(WORKED_EXAMPLE)
+        assert [(r.rank, r.theme) for r in rows] == [(1, Theme.BURGLARY), (2, Theme.NOISE)]
+        burglary, noise = rows
+        assert (burglary.voices, burglary.neighbourhood_voices) == (6, 15)
+        assert round(burglary.breadth, 4) == 0.1982
+        assert burglary.harm == 2.3
+        assert round(burglary.recency, 4) == 0.5417
+        assert burglary.channels == (Channel.MEETING, Channel.SOCIAL, Channel.SURVEY)
+        assert burglary.channel_factor == 1.5
+        assert round(burglary.seldom_heard_share, 4) == 0.1333
+        assert round(burglary.uplift, 4) == 1.0667
+        assert round(burglary.score, 4) == 0.3952
+        assert (burglary.recorded_crimes, burglary.agreed) == (1, True)
+
+        assert (noise.voices, noise.neighbourhood_voices) == (4, 15)
+        assert round(noise.breadth, 4) == 0.1090
+        assert noise.recency == 0.5625
+        assert noise.channels == (Channel.PARTNER_CALL, Channel.SURVEY)
+        assert noise.channel_factor == 1.25
+        assert noise.uplift == 1.125
+        assert round(noise.score, 4) == 0.0948
+        assert (noise.recorded_crimes, noise.agreed) == (0, False)
+
+    def test_divergence_of_the_example(self) -> None:
+        result = divergence(fold(WORKED_EXAMPLE)["N1"], AS_OF)
+        assert result.agreed == (Theme.BURGLARY,)
+        assert result.top_elsewhere == (Theme.NOISE, Theme.BURGLARY)
+        assert (result.agreed_not_in_top, result.top_not_agreed) == ((), (Theme.NOISE,))
+
+
+class TestVoices:
+    def test_one_account_posting_100_times_does_not_outrank_20_residents(self) -> None:
+        loud = [post(f"loud-{i}", "a_loud", Theme.VIOLENCE, days_ago=i / 100) for i in range(100)]
+        residents = [survey(f"res-{i}", f"r{i}", Theme.PARKING) for i in range(20)]
+        rows = by_theme(ranked(loud + residents))
+        # Violence weighs three times parking, and has five times the posts: only breadth can win.
+        assert HARM_WEIGHTS[Theme.VIOLENCE] == 3 * HARM_WEIGHTS[Theme.PARKING]
+        assert rows[Theme.VIOLENCE].voices == 1
+        assert rows[Theme.PARKING].voices == 20
+        assert rows[Theme.PARKING].neighbourhood_voices == 21
+        assert rows[Theme.PARKING].rank == 1
+        assert rows[Theme.PARKING].score > rows[Theme.VIOLENCE].score
+
+    def test_posts_without_a_pseudonym_are_one_voice_each(self) -> None:
+        anonymous = [
+            env(f"a-{i}", 0, SocialSignalObserved(platform="p", theme=Theme.DRUGS)) for i in range(5)
+        ]
+        assert by_theme(ranked(anonymous))[Theme.DRUGS].voices == 5
+
+    def test_a_meeting_counts_its_votes_and_a_partner_feed_its_count(self) -> None:
+        rows = by_theme(
+            ranked(
+                [
+                    env(
+                        "m",
+                        0,
+                        MeetingHeld(
+                            meeting_kind="street",
+                            attendance=12,
+                            issues_raised=(
+                                IssueRaised(theme=Theme.DRUGS, votes=7),
+                                IssueRaised(theme=Theme.NOISE, votes=0),
+                            ),
+                        ),
+                    ),
+                    env("p", 0, PartnerCallLogged(partner="housing", theme=Theme.NOISE, count=5)),
+                ]
+            )
+        )
+        assert rows[Theme.DRUGS].voices == 7
+        assert rows[Theme.NOISE].voices == 1 + 5  # raised without a vote still has the voice who raised it
+        assert rows[Theme.DRUGS].neighbourhood_voices == 12 + 5
+        assert rows[Theme.DRUGS].agreed is False  # a street meeting agrees no PACT priority
+
+    def test_the_same_event_twice_changes_nothing(self) -> None:
+        once = fold(WORKED_EXAMPLE[:-1])["N1"]
+        twice = fold(WORKED_EXAMPLE[:-1] + WORKED_EXAMPLE[:-1])["N1"]
+        assert score(once, AS_OF) == score(twice, AS_OF)
+
+    def test_recorded_crime_is_context_not_a_voice(self) -> None:
+        crimes = [env(f"c{i}", 0, CrimeRecorded(crime_type="Robbery", theme=Theme.ROBBERY)) for i in range(9)]
+        state = fold([*crimes, survey("s", "r", Theme.NOISE)])["N1"]
+        rows = score(state, AS_OF)
+        assert [r.theme for r in rows] == [Theme.NOISE]
+        assert state.recorded_crimes == {Theme.ROBBERY: 9}
+
+    def test_an_unknown_neighbourhood_starts_empty(self) -> None:
+        state = evolve(None, survey("s", "r", Theme.DRUGS))
+        assert state.neighbourhood_id == "N1"
+        assert set(state.theme_voices) == {Theme.DRUGS}
+        assert score(PriorityState(neighbourhood_id="N9"), AS_OF) == []
+
+
+class TestComponents:
+    def test_wilson_lower_bound_matches_the_published_value(self) -> None:
+        # 8 of 10: the Wilson 95% interval is 0.4902 to 0.9433 (e.g. Newcombe 1998, method 3).
+        assert round(wilson_lower_bound(8, 10), 4) == 0.4902
+        assert wilson_lower_bound(0, 10) == 0.0
+        assert wilson_lower_bound(0, 0) == 0.0
+        assert wilson_lower_bound(40, 100) > wilson_lower_bound(2, 3)
+
+    def test_more_channels_weigh_more(self) -> None:
+        one = [survey("a", "r1", Theme.DRUGS), survey("b", "r2", Theme.DRUGS), survey("x", "r3", Theme.NOISE)]
+        two = [survey("a", "r1", Theme.DRUGS), post("b", "r2", Theme.DRUGS), survey("x", "r3", Theme.NOISE)]
+        single, double = by_theme(ranked(one))[Theme.DRUGS], by_theme(ranked(two))[Theme.DRUGS]
+        assert (single.channel_factor, double.channel_factor) == (1.0, 1.25)
+        assert double.score == pytest.approx(single.score * 1.25)
+
+    def test_seldom_heard_voices_lift_a_theme(self) -> None:
+        plain = by_theme(ranked([survey("a", "r1", Theme.DRUGS), survey("b", "r2", Theme.NOISE)]))
+        lifted = by_theme(
+            ranked([survey("a", "r1", Theme.DRUGS, groups=("Young_People",)), survey("b", "r2", Theme.NOISE)])
+        )
+        assert plain[Theme.DRUGS].uplift == 1.0
+        assert lifted[Theme.DRUGS].uplift == 1.5
+        assert lifted[Theme.NOISE].uplift == 1.0
+        narrower = PriorityParams(seldom_heard_groups=frozenset({"older_people"}))
+        events = [survey("a", "r1", Theme.DRUGS, groups=("young_people",)), survey("b", "r2", Theme.NOISE)]
+        assert by_theme(ranked(events, narrower))[Theme.DRUGS].uplift == 1.0
+
+    def test_recency_halves_every_half_life(self) -> None:
+        events = [survey("a", "r1", Theme.DRUGS, days_ago=0), survey("b", "r2", Theme.DRUGS, days_ago=28)]
+        assert by_theme(ranked(events))[Theme.DRUGS].recency == 0.75
+        short = PriorityParams(half_life_days=14)
+        assert by_theme(ranked(events, short))[Theme.DRUGS].recency == 0.625
+
+    def test_every_theme_has_a_harm_weight(self) -> None:
+        assert set(HARM_WEIGHTS) == set(Theme)
+        assert HARM_WEIGHTS[Theme.VIOLENCE] > HARM_WEIGHTS[Theme.THEFT] > HARM_WEIGHTS[Theme.PARKING]
+
+
+class TestDivergence:
+    def test_agreed_themes_missing_from_the_top_and_top_themes_not_agreed(self) -> None:
+        pact = MeetingHeld(meeting_kind="pact", attendance=8, priorities_agreed=(Theme.PARKING, Theme.DRUGS))
+        events = [
+            env(
+                "old-pact",
+                60,
+                MeetingHeld(meeting_kind="pact", attendance=5, priorities_agreed=(Theme.NOISE,)),
+            ),
+            env("pact", 7, pact),
+            *[survey(f"v{i}", f"v{i}", Theme.VIOLENCE) for i in range(6)],
+            *[survey(f"d{i}", f"d{i}", Theme.DRUGS) for i in range(5)],
+            *[survey(f"b{i}", f"b{i}", Theme.BURGLARY) for i in range(4)],
+            survey("p", "p", Theme.PARKING),
+        ]
+        result = divergence(fold(events)["N1"], AS_OF)
+        assert result.agreed == (Theme.DRUGS, Theme.PARKING)  # the older meeting's noise is superseded
+        assert result.top_elsewhere == (Theme.VIOLENCE, Theme.DRUGS, Theme.BURGLARY)
+        assert result.agreed_not_in_top == (Theme.PARKING,)
+        assert result.top_not_agreed == (Theme.VIOLENCE, Theme.BURGLARY)
+
+
+class TestProperties:
+    @settings(max_examples=40, deadline=None)
+    @given(seed=st.integers(0, 10_000), shuffle_seed=st.integers(0, 10_000))
+    def test_the_ranking_does_not_depend_on_event_order(self, seed: int, shuffle_seed: int) -> None:
+        events = list(generate(["N1", "N2"], 120, seed=seed))
+        shuffled = events[:]
+        random.Random(shuffle_seed).shuffle(shuffled)
+        as_of = datetime(2026, 2, 1, tzinfo=UTC)
+        ordered, reordered = fold(events), fold(shuffled)
+        assert ordered.keys() == reordered.keys()
+        for key in ordered:
+            assert score(ordered[key], as_of) == score(reordered[key], as_of)
+
+    @settings(max_examples=40, deadline=None)
+    @given(repeats=st.integers(1, 50), others=st.integers(1, 10))
+    def test_repeating_a_post_never_changes_the_breadth(self, repeats: int, others: int) -> None:
+        base = [survey(f"o{i}", f"o{i}", Theme.NOISE) for i in range(others)]
+        once = by_theme(ranked([*base, post("x0", "loud", Theme.DRUGS)]))
+        many = by_theme(ranked([*base, *(post(f"x{i}", "loud", Theme.DRUGS) for i in range(repeats))]))
+        assert many[Theme.DRUGS].breadth == once[Theme.DRUGS].breadth
+        assert many[Theme.DRUGS].score == once[Theme.DRUGS].score
+
+
+def test_the_model_imports_no_shell_library() -> None:
+    assert not imported_roots(REPO_ROOT / "projections" / "priority.py") & SHELL_LIBRARIES
