@@ -113,6 +113,69 @@ def read_jsonl(path: Path) -> Iterator[SourceRecord]:
             yield SourceRecord(line_no, text, value)
 
 
+_JSON_ELEMENT_TEXT_LIMIT = 2000
+
+
+def read_json_array(path: Path) -> Iterator[SourceRecord]:
+    """One record per element of a file holding one JSON array; line is the element's 1-based index.
+
+    Elements are decoded one at a time, so an element that is not an object is rejected alone. A syntax
+    error ends the array: the rest of the file becomes one malformed record, since where the next element
+    starts cannot be known.
+    """
+    document = path.read_text(encoding="utf-8-sig")
+    decoder = json.JSONDecoder()
+    position = _skip_whitespace(document, 0)
+    if position == len(document):
+        return
+    if document[position] != "[":
+        yield SourceRecord(
+            1,
+            document[position : position + _JSON_ELEMENT_TEXT_LIMIT],
+            None,
+            "the file must hold a JSON array",
+        )
+        return
+    position = _skip_whitespace(document, position + 1)
+    index = 0
+    if document.startswith("]", position):
+        return
+    while True:
+        index += 1
+        try:
+            value, end = decoder.raw_decode(document, position)
+        except json.JSONDecodeError as exc:
+            rest = document[position : position + _JSON_ELEMENT_TEXT_LIMIT]
+            yield SourceRecord(
+                index, rest, None, f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+            )
+            return
+        text = document[position:end]
+        if isinstance(value, dict):
+            yield SourceRecord(index, text, value)
+        else:
+            yield SourceRecord(index, text, None, "an array element must be one JSON object")
+        position = _skip_whitespace(document, end)
+        if document.startswith("]", position):
+            return
+        if not document.startswith(",", position):
+            line = document.count("\n", 0, position) + 1
+            yield SourceRecord(
+                index + 1,
+                document[position : position + _JSON_ELEMENT_TEXT_LIMIT],
+                None,
+                f"not JSON: expected ',' or ']' after element {index}, at line {line}",
+            )
+            return
+        position = _skip_whitespace(document, position + 1)
+
+
+def _skip_whitespace(text: str, position: int) -> int:
+    while position < len(text) and text[position] in " \t\r\n":
+        position += 1
+    return position
+
+
 def required(fields: Mapping[str, Any], name: str) -> Any:
     value = fields.get(name)
     if value is None or (isinstance(value, str) and not value.strip()):

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from connectors.base import Connector
 from connectors.canonical import CanonicalConnector
+from connectors.council_csv import CouncilCsvConnector
+from connectors.open311 import Open311Connector
 from connectors.police_uk_crime import PoliceUkCrimeConnector
 from engage.errors import ConfigurationError
 
 CONNECTORS: dict[str, type[Connector]] = {
     PoliceUkCrimeConnector.name: PoliceUkCrimeConnector,
     CanonicalConnector.name: CanonicalConnector,
+    Open311Connector.name: Open311Connector,
+    CouncilCsvConnector.name: CouncilCsvConnector,
 }
 
 
