@@ -13,9 +13,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from connectors.placing import Neighbourhoods
+from connectors.placing import Neighbourhood, Neighbourhoods
 from connectors.rejections import Reason, RecordRejected
-from events import Envelope
+from events import Envelope, Payload
 
 _EVENT_ID_NAMESPACE = uuid.UUID("6f1c3c52-3d0e-4d55-9a55-3b6a7c0e2b10")
 
@@ -52,6 +52,26 @@ class Connector(Protocol):
 def event_id(source: str, natural_key: str) -> str:
     """The same source record always gets the same id, so a re-sent record is a duplicate."""
     return str(uuid.uuid5(_EVENT_ID_NAMESPACE, f"{source}\x1f{natural_key}"))
+
+
+def new_event(
+    source: str,
+    natural_key: str,
+    event_time: datetime,
+    neighbourhood: Neighbourhood,
+    payload: Payload,
+    context: Context,
+) -> Envelope:
+    """The envelope every connector builds: its id from the source's own key, its type from the payload."""
+    return Envelope(
+        event_id=event_id(source, natural_key),
+        event_type=payload.event_type,
+        event_time=event_time,
+        recorded_time=context.recorded_time,
+        source=source,
+        neighbourhood_id=neighbourhood.id,
+        payload=payload,
+    )
 
 
 def content_keys(rows: Iterator[SourceRecord]) -> Iterator[tuple[SourceRecord, str]]:

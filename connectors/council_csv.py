@@ -32,10 +32,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from connectors.base import Context, SourceRecord, as_float, event_id, read_csv
+from connectors.base import Context, SourceRecord, as_float, new_event, read_csv
 from connectors.rejections import Reason, RecordRejected
 from engage.errors import ConfigurationError
-from events import Envelope, EventType, PartnerCallLogged, Theme
+from events import Envelope, PartnerCallLogged, Theme
 
 SOURCE = "council-csv"
 DEFAULT_PARTNER = "council"
@@ -180,19 +180,18 @@ class CouncilCsvConnector:
             # Cut between words, so that redaction still sees whole e-mails and numbers.
             description = description[:_DESCRIPTION_LIMIT].rsplit(None, 1)[0]
         partner = _text(record, columns.get("partner"))[:_LABEL_LIMIT] or mapping.partner
-        return Envelope(
-            event_id=event_id(SOURCE, natural_key),
-            event_type=EventType.PARTNER_CALL_LOGGED,
-            event_time=event_time,
-            recorded_time=context.recorded_time,
-            source=SOURCE,
-            neighbourhood_id=neighbourhood.id,
-            payload=PartnerCallLogged(
+        return new_event(
+            SOURCE,
+            natural_key,
+            event_time,
+            neighbourhood,
+            PartnerCallLogged(
                 partner=partner,
                 service_code=category[:_LABEL_LIMIT],
                 theme=mapping.theme_for(category),
                 description=description,
             ),
+            context,
         )
 
     @staticmethod

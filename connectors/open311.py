@@ -13,9 +13,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from connectors.base import Context, SourceRecord, event_id, read_json_array, required
+from connectors.base import Context, SourceRecord, new_event, read_json_array, required
 from connectors.rejections import Reason, RecordRejected
-from events import Envelope, EventType, PartnerCallLogged, Theme
+from events import Envelope, PartnerCallLogged, Theme
 
 SOURCE = "open311"
 DEFAULT_PARTNER = "council"
@@ -116,17 +116,16 @@ class Open311Connector:
         neighbourhood = context.neighbourhoods.by_point(longitude, latitude)
         service_code = _label(record, "service_code")
         service_name = _label(record, "service_name")
-        return Envelope(
-            event_id=event_id(SOURCE, request_id),
-            event_type=EventType.PARTNER_CALL_LOGGED,
-            event_time=event_time,
-            recorded_time=context.recorded_time,
-            source=SOURCE,
-            neighbourhood_id=neighbourhood.id,
-            payload=PartnerCallLogged(
+        return new_event(
+            SOURCE,
+            request_id,
+            event_time,
+            neighbourhood,
+            PartnerCallLogged(
                 partner=_label(record, "agency_responsible") or DEFAULT_PARTNER,
                 service_code=service_code or service_name,
                 theme=theme_for(service_code, service_name),
                 description=_description(record),
             ),
+            context,
         )

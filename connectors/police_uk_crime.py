@@ -17,9 +17,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from connectors.base import Context, SourceRecord, as_float, content_keys, event_id, read_csv, required
+from connectors.base import Context, SourceRecord, as_float, content_keys, new_event, read_csv, required
 from connectors.rejections import Reason, RecordRejected
-from events import CrimeRecorded, Envelope, EventType, Theme
+from events import CrimeRecorded, Envelope, Theme
 
 SOURCE = "police-uk-crime"
 _NATURAL_KEY = "\x00natural_key"
@@ -91,12 +91,11 @@ class PoliceUkCrimeConnector:
         natural_key = crime_id or str(record[_NATURAL_KEY])
         location = str(record.get("Location") or record.get("Street Name") or "").strip()
         outcome = str(record.get("Last outcome category") or record.get("Outcome Category") or "").strip()
-        return Envelope(
-            event_id=event_id(SOURCE, natural_key),
-            event_type=EventType.CRIME_RECORDED,
-            event_time=event_time,
-            recorded_time=context.recorded_time,
-            source=SOURCE,
-            neighbourhood_id=neighbourhood.id,
-            payload=CrimeRecorded(crime_type=crime_type, theme=theme, location=location, outcome=outcome),
+        return new_event(
+            SOURCE,
+            natural_key,
+            event_time,
+            neighbourhood,
+            CrimeRecorded(crime_type=crime_type, theme=theme, location=location, outcome=outcome),
+            context,
         )
