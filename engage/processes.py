@@ -168,13 +168,17 @@ def _service_healthy(settings: Settings) -> bool:
     return True
 
 
+def wait_for_service(settings: Settings, timeout: float = 60) -> None:
+    wait_until(lambda: _service_healthy(settings), timeout, "the read-side service answering")
+
+
 def up(settings: Settings) -> None:
     broker(settings, "start")
     created = kafka_admin.ensure_topics(settings)
     log.info("topics_ready", created=created)
     for name in COMPONENTS:
         start(settings, name)
-    wait_until(lambda: _service_healthy(settings), 60, "the read-side service answering")
+    wait_for_service(settings)
     if pid_of(settings, "worker") is None:
         raise ServiceUnavailable(f"the worker exited while starting; see {settings.log_dir / 'worker.log'}")
 

@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     """How often the worker checks for a partition whose commits have stopped while events wait."""
 
     worker_stall_checks: int = Field(default=4, ge=1)
-    """Checks in a row without progress before the worker re-reads a partition from its commit."""
+    """Checks in a row without progress before the worker stops itself, for its supervisor to restart."""
 
     service_port: int = 8765
     """Port of the read-side service (sink and query API)."""

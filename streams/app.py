@@ -10,7 +10,7 @@ Delivery is at-least-once; exactly-once effects come from the data, in one table
   so the sink can take the same row twice.
 faust flushes its producer (changelogs and sends) before it commits the consumer's offsets.
 A timer stops the worker when a partition's commits have stalled (see ``streams/stalls.py``);
-the supervisor (``python -m streams``) starts a new one.
+the supervisor (``python -m streams.supervisor``) starts a new one.
 """
 
 from __future__ import annotations

@@ -21,7 +21,6 @@ folds are idempotent by log position and event id, and faust acknowledges an off
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from faust.transport.drivers import TRANSPORTS
@@ -40,17 +39,8 @@ class ForgetfulOffsets(dict[Any, None]):
     def __setitem__(self, key: Any, value: Any) -> None:
         return None
 
-    def get(self, key: Any, default: Any = None) -> None:
-        return None
-
     def update(self, *args: Any, **kwargs: Any) -> None:
         return None
-
-    def pop(self, key: Any, default: Any = None) -> None:
-        return None
-
-    def items(self) -> Iterable[tuple[Any, None]]:  # type: ignore[override]
-        return ()
 
 
 class Consumer(faust_aiokafka.Consumer):

@@ -1,15 +1,22 @@
-"""Shared fixtures: the demo data that ships with the repo, and the neighbourhoods it is placed in."""
+"""Shared fixtures: the demo data that ships with the repo, the neighbourhoods it is placed in, and
+small builders for events and in-memory ingest runs."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from connectors.base import Context
+from connectors.base import Connector, Context
+from connectors.ingest import ListPublisher, Summary, run
 from connectors.placing import Neighbourhoods
+from connectors.rejections import DeadLetter
 from engage.settings import REPO_ROOT, Settings
+from events import Envelope, Payload
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 DEMO = REPO_ROOT / "data" / "demo"
 CAMDEN_CRIME = DEMO / "camden_street_crime_2019-06.csv"
@@ -39,3 +46,33 @@ def tmp_csv(tmp_path: Path):  # type: ignore[no-untyped-def]
         return path
 
     return write
+
+
+def envelope(payload: Payload, neighbourhood_id: str = "N", event_id: str = "x") -> Envelope:
+    """An envelope around `payload`, at T0, for tests that care only about the payload."""
+    return Envelope(
+        event_id=event_id,
+        event_type=payload.event_type,
+        event_time=T0,
+        recorded_time=T0,
+        source="test",
+        neighbourhood_id=neighbourhood_id,
+        payload=payload,
+    )
+
+
+@dataclass(frozen=True)
+class Ingested:
+    summary: Summary
+    events: list[Envelope]
+    letters: dict[int, DeadLetter]
+    """Dead letters by the line they came from."""
+
+
+def ingest_in_memory(connector: Connector, path: Path, context: Context) -> Ingested:
+    """An ingest run into the in-memory publisher; checks the law every run obeys."""
+    publisher = ListPublisher()
+    summary = run(connector, path, context, publisher)
+    assert summary.read == summary.published + summary.rejected
+    assert (len(publisher.events), len(publisher.dead_letters)) == (summary.published, summary.rejected)
+    return Ingested(summary, publisher.events, {d.line: d for d in publisher.dead_letters})

@@ -9,10 +9,16 @@ import io
 import os
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from connectors import ingest
+from connectors.base import Connector, Context
+from connectors.ingest import Summary
+from connectors.kafka_publisher import KafkaPublisher
+from connectors.placing import Neighbourhoods
 from engage import processes
 from engage.settings import Settings
 
@@ -59,6 +65,11 @@ def delta(after: dict[str, int], before: dict[str, int]) -> dict[str, int]:
     return {k: v - before.get(k, 0) for k, v in after.items() if v != before.get(k, 0)}
 
 
-@pytest.fixture
-def work(tmp_path: Path) -> Path:
-    return tmp_path
+def publish(settings: Settings, connector: Connector, path: Path, neighbourhoods: Neighbourhoods) -> Summary:
+    """An ingest run through the real Kafka publisher, as `engage ingest` does it."""
+    context = Context(neighbourhoods=neighbourhoods, recorded_time=datetime.now(UTC), salt=b"test")
+    publisher = KafkaPublisher(settings.bootstrap_servers)
+    try:
+        return ingest.run(connector, path, context, publisher)
+    finally:
+        publisher.close()

@@ -13,8 +13,7 @@ from connectors.synthetic import generate, write_jsonl
 from engage import processes
 from engage.settings import Settings
 from projections.activity import fold
-from tests.integration.conftest import counts
-from tests.integration.test_pipeline import publish
+from tests.integration.conftest import counts, publish, query
 
 pytestmark = pytest.mark.integration
 
@@ -22,8 +21,6 @@ EVENTS = 30_000
 
 
 def row_counts(settings: Settings) -> dict[tuple[str, str], int]:
-    from tests.integration.conftest import query
-
     rows = query(settings, "select neighbourhood_id, channel, events from activity_current")
     return {(r["neighbourhood_id"], r["channel"]): int(r["events"]) for r in rows}
 
@@ -47,16 +44,8 @@ def kill_mid_run(settings: Settings, timeout: float = 120) -> int:
     processes.stop(settings, "service", kill=True)
     processes.start(settings, "worker")
     processes.start(settings, "service")
-    processes.wait_until(lambda: _healthy(settings), 60, "the read-side service answering")
+    processes.wait_for_service(settings)
     return behind
-
-
-def _healthy(settings: Settings) -> bool:
-    try:
-        processes.service_get(settings, "/health", timeout=1)
-    except Exception:
-        return False
-    return True
 
 
 class TestCrashRecovery:

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
+import urllib.error
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from connectors import ingest
-from connectors.base import Context
 from connectors.kafka_publisher import KafkaPublisher
 from connectors.placing import Neighbourhoods
 from connectors.police_uk_crime import PoliceUkCrimeConnector
@@ -21,20 +19,9 @@ from engage.errors import BrokerUnavailable
 from engage.settings import Settings
 from events import topics
 from tests.conftest import CAMDEN_CRIME
-from tests.integration.conftest import counts, delta, query
+from tests.integration.conftest import counts, delta, publish, query
 
 pytestmark = pytest.mark.integration
-
-
-def publish(
-    settings: Settings, connector: object, path: Path, neighbourhoods: Neighbourhoods
-) -> ingest.Summary:
-    context = Context(neighbourhoods=neighbourhoods, recorded_time=datetime.now(UTC), salt=b"test")
-    publisher = KafkaPublisher(settings.bootstrap_servers)
-    try:
-        return ingest.run(connector, path, context, publisher)  # type: ignore[arg-type]
-    finally:
-        publisher.close()
 
 
 class TestEndToEnd:
@@ -106,8 +93,6 @@ class TestRealBroker:
             KafkaPublisher("127.0.0.1:1")
 
     def test_the_service_refuses_writes(self, stack: Settings) -> None:
-        import urllib.error
-
         with pytest.raises(urllib.error.HTTPError) as caught:
             query(stack, "delete from activity_current")
         assert caught.value.code == 400

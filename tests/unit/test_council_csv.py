@@ -18,7 +18,8 @@ from connectors.placing import Neighbourhoods
 from connectors.registry import connector_for
 from engage.errors import ConfigurationError
 from engage.settings import REPO_ROOT
-from events import PartnerCallLogged, Theme
+from events import Envelope, PartnerCallLogged, Theme
+from tests.conftest import ingest_in_memory
 
 BOSTON = REPO_ROOT / "data" / "partners" / "boston311" / "boston311-100.csv"
 
@@ -68,8 +69,8 @@ def boston() -> Neighbourhoods:
     return Neighbourhoods.from_geojson(document, "id", "name")
 
 
-def payloads(publisher: ListPublisher) -> list[PartnerCallLogged]:
-    return [e.payload for e in publisher.events if isinstance(e.payload, PartnerCallLogged)]
+def payloads(events: list[Envelope]) -> list[PartnerCallLogged]:
+    return [e.payload for e in events if isinstance(e.payload, PartnerCallLogged)]
 
 
 class TestBoston:
@@ -99,7 +100,9 @@ class TestBoston:
         assert counts[Theme.PARKING] == 20
         assert counts[Theme.DRUGS] == 2
         assert counts[Theme.OTHER] > 0  # unmapped categories are kept, never dropped
-        assert {p.service_code for p in payloads(publisher) if p.theme == Theme.DRUGS} == {"Needle Pickup"}
+        assert {p.service_code for p in payloads(publisher.events) if p.theme == Theme.DRUGS} == {
+            "Needle Pickup"
+        }
 
     def test_boston_times_are_local_to_boston(self, boston: Neighbourhoods) -> None:
         context = Context(neighbourhoods=boston, recorded_time=datetime(2026, 11, 25, tzinfo=UTC), salt=b"t")
@@ -151,7 +154,7 @@ class TestRecords:
         publisher = ListPublisher()
         summary = run(CouncilCsvConnector(), path, context, publisher)
         assert summary.published == 2 == summary.read
-        first, second = payloads(publisher)
+        first, second = payloads(publisher.events)
         assert (first.theme, first.partner, first.service_code) == (
             Theme.CRIMINAL_DAMAGE,
             "Street Environment",
@@ -179,9 +182,9 @@ class TestRecords:
         ]
         path = tmp_csv("mixed.csv", "\n".join(lines) + "\n")
         tmp_csv("mixed.mapping.yaml", MAPPING)
-        publisher = ListPublisher()
-        summary = run(CouncilCsvConnector(), path, context, publisher)
-        assert summary.read == 9 == summary.published + summary.rejected
+        ran = ingest_in_memory(CouncilCsvConnector(), path, context)
+        summary, by_line = ran.summary, ran.letters
+        assert summary.read == 9
         assert summary.published == 2
         assert dict(summary.reasons) == {
             "malformed": 1,
@@ -189,13 +192,12 @@ class TestRecords:
             "unplaced": 2,
             "missing_field": 2,
         }
-        by_line = {letter.line: letter for letter in publisher.dead_letters}
         assert by_line[3].reason.value == "malformed"
         assert by_line[4].reason.value == "invalid_value" and "north" in by_line[4].detail
         assert by_line[5].reason.value == "unplaced"
         assert by_line[6].reason.value == "unplaced" and "none of the neighbourhoods" in by_line[6].detail
         assert by_line[7].reason.value == "invalid_value" and "yesterday" in by_line[7].detail
-        assert payloads(publisher)[-1].theme == Theme.OTHER  # "Potholes" is not in this mapping
+        assert payloads(ran.events)[-1].theme == Theme.OTHER  # "Potholes" is not in this mapping
         assert all(
             letter.source == "council-csv" and letter.file == "mixed.csv" for letter in by_line.values()
         )
@@ -211,7 +213,7 @@ class TestRecords:
         tmp_csv("calls.mapping.yaml", MAPPING)
         publisher = ListPublisher()
         summary = run(CouncilCsvConnector(), path, context, publisher)
-        assert payloads(publisher)[0].description == "Ring [email] or [phone]"
+        assert payloads(publisher.events)[0].description == "Ring [email] or [phone]"
         letter = publisher.dead_letters[0]
         assert "jo.bloggs" not in letter.record and "900123" not in letter.record
         assert summary.redacted == {"email": 2, "phone": 2}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given
@@ -13,8 +12,7 @@ from pydantic import ValidationError
 from connectors.synthetic import generate
 from events import CrimeRecorded, Envelope, EventType, SocialSignalObserved, Theme
 from events.codec import UPCASTERS, UndecodableEvent, decode_envelope, encode
-
-T0 = datetime(2026, 1, 1, tzinfo=UTC)
+from tests.conftest import T0, envelope
 
 
 def crime(**overrides: object) -> dict[str, object]:
@@ -69,14 +67,8 @@ class TestCodec:
     def test_free_text_and_floats_survive_a_round_trip(
         self, text: str, sentiment: float, hostility: float
     ) -> None:
-        event = Envelope(
-            event_id="x",
-            event_type=EventType.SOCIAL_SIGNAL_OBSERVED,
-            event_time=T0,
-            recorded_time=T0,
-            source="social",
-            neighbourhood_id="N",
-            payload=SocialSignalObserved(platform="p", text=text, sentiment=sentiment, hostility=hostility),
+        event = envelope(
+            SocialSignalObserved(platform="p", text=text, sentiment=sentiment, hostility=hostility)
         )
         assert decode_envelope(encode(event)) == event
 

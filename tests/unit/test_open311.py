@@ -14,6 +14,7 @@ from connectors.placing import Neighbourhoods
 from connectors.registry import connector_for
 from engage.settings import REPO_ROOT
 from events import PartnerCallLogged, Theme
+from tests.conftest import ingest_in_memory
 
 EXAMPLE = REPO_ROOT / "data" / "partners" / "open311" / "example_requests.json"
 
@@ -100,9 +101,9 @@ class TestBadRecords:
             json.dumps(request("good-2", lat="51.5308", long="-0.1240")),
         ]
         path = tmp_csv("mixed.json", "[\n" + ",\n".join(elements) + "\n]\n")
-        publisher = ListPublisher()
-        summary = run(Open311Connector(), path, context, publisher)
-        assert summary.read == 9 == summary.published + summary.rejected
+        ran = ingest_in_memory(Open311Connector(), path, context)
+        summary, by_line = ran.summary, ran.letters
+        assert summary.read == 9
         assert summary.published == 2
         assert dict(summary.reasons) == {
             "malformed": 1,
@@ -110,7 +111,6 @@ class TestBadRecords:
             "unplaced": 2,
             "missing_field": 1,
         }
-        by_line = {letter.line: letter for letter in publisher.dead_letters}
         assert by_line[2].reason.value == "malformed"
         assert by_line[3].reason.value == "invalid_value" and "north" in by_line[3].detail
         assert by_line[4].reason.value == "invalid_value"

@@ -12,7 +12,7 @@ from connectors.ingest import ListPublisher, run
 from connectors.placing import Neighbourhoods
 from connectors.police_uk_crime import PoliceUkCrimeConnector
 from events import CrimeRecorded, Theme
-from tests.conftest import CAMDEN_CRIME, CITY_OF_LONDON_CRIME
+from tests.conftest import CAMDEN_CRIME, CITY_OF_LONDON_CRIME, ingest_in_memory
 
 CAMDEN_HEADER = (
     "Category,Street ID,Street Name,Context,Outcome Category,Outcome Date,Service,Location Subtype,ID,"
@@ -92,9 +92,9 @@ class TestBadRecords:
             camden_row(ward="king's cross", crime_id="good-2"),
         ]
         path = tmp_csv("mixed.csv", "\n".join(lines) + "\n")
-        publisher = ListPublisher()
-        summary = run(PoliceUkCrimeConnector(), path, context, publisher)
-        assert summary.read == 9 == summary.published + summary.rejected
+        ran = ingest_in_memory(PoliceUkCrimeConnector(), path, context)
+        summary, by_line = ran.summary, ran.letters
+        assert summary.read == 9
         assert summary.published == 2
         assert dict(summary.reasons) == {
             "malformed": 1,
@@ -103,7 +103,6 @@ class TestBadRecords:
             "missing_field": 1,
             "unplaced": 2,
         }
-        by_line = {letter.line: letter for letter in publisher.dead_letters}
         assert by_line[3].reason.value == "malformed"
         assert "Longitude" in by_line[4].detail and "west" in by_line[4].detail
         assert "Atlantis" in by_line[5].detail

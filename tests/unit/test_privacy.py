@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,10 +11,9 @@ from connectors.base import Context
 from connectors.canonical import CanonicalConnector
 from connectors.ingest import ListPublisher, run
 from connectors.privacy import pseudonym, redact, scrub
-from events import Envelope, EventType, SocialSignalObserved
+from events import SocialSignalObserved
 from events.codec import encode
-
-T0 = datetime(2026, 1, 1, tzinfo=UTC)
+from tests.conftest import envelope
 
 
 class TestRedact:
@@ -53,16 +51,10 @@ class TestPseudonym:
 
 class TestScrub:
     def test_a_social_signal_loses_its_handle_and_its_personal_data(self) -> None:
-        event = Envelope(
-            event_id="x",
-            event_type=EventType.SOCIAL_SIGNAL_OBSERVED,
-            event_time=T0,
-            recorded_time=T0,
-            source="social",
-            neighbourhood_id="N",
-            payload=SocialSignalObserved(
+        event = envelope(
+            SocialSignalObserved(
                 platform="x", author="@loudvoice", text="email me at a.person@example.com or 07700 900123"
-            ),
+            )
         )
         cleaned, found = scrub(event, b"salt")
         wire = encode(cleaned).decode()

@@ -35,4 +35,4 @@ class TestForgetfulOffsets:
         offsets = ForgetfulOffsets()
         offsets["tp"] = 5
         offsets.update({"tp": 7})
-        assert offsets["tp"] is None and offsets.get("tp") is None and offsets.pop("tp") is None
+        assert offsets["tp"] is None and offsets.pop("tp", None) is None and not offsets
