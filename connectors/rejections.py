@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import AwareDatetime
+
+from events import Frozen
 
 
 class Reason(StrEnum):
@@ -30,10 +32,8 @@ class RecordRejected(Exception):
         self.detail = detail
 
 
-class DeadLetter(BaseModel):
+class DeadLetter(Frozen):
     """What lands on the dead-letter topic for one rejected record."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     source: str
     file: str

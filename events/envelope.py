@@ -15,6 +15,8 @@ from events.themes import Theme
 
 
 class Frozen(BaseModel):
+    """The base of every model in the functional core: immutable, and strict about its fields."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 

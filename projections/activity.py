@@ -12,15 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, Field
 
-from events import Channel, Envelope
+from events import Channel, Envelope, Frozen
 
 
-class ActivityRow(BaseModel):
+class ActivityRow(Frozen):
     """One row of ``activity_current``: the state of one (neighbourhood, channel)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     neighbourhood_id: str
     channel: Channel
@@ -59,10 +57,8 @@ def evolve(row: ActivityRow | None, event: Envelope) -> ActivityRow:
     )
 
 
-class TrackedRow(BaseModel):
+class TrackedRow(Frozen):
     """A row with the log positions behind it: the worker's table value."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     row: ActivityRow
     applied: tuple[int, ...] = ()

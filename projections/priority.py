@@ -33,12 +33,13 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, Field
 
 from events import (
     Channel,
     CrimeRecorded,
     Envelope,
+    Frozen,
     MeetingHeld,
     PartnerCallLogged,
     SocialSignalObserved,
@@ -105,10 +106,6 @@ people less likely to come to meetings or answer surveys. Matched against the gr
 connectors put in ``respondent_groups`` and ``attendee_groups``, after lower-casing."""
 
 
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
 class PriorityParams(Frozen):
     """Every knob of the score, with the default that ``docs/models.md`` justifies."""
 
@@ -127,7 +124,7 @@ class PriorityParams(Frozen):
     """How many of the ranked themes ``divergence`` compares with the agreed priorities."""
 
 
-class Voice(BaseModel):
+class Voice(Frozen):
     """One voice behind a theme, or behind the neighbourhood's total.
 
     ``weight`` is 1 for a pseudonymous person and the number of people for an aggregate (a meeting's
@@ -135,8 +132,6 @@ class Voice(BaseModel):
     to each group; whether a group is seldom heard is decided when scoring, by ``PriorityParams``.
     Merging keeps the maximum of every field, so the fold is order-free and idempotent.
     """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     channel: Channel
     last_time: AwareDatetime

@@ -28,10 +28,11 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, Field, model_validator
 
 from events import (
     Envelope,
+    Frozen,
     MeetingHeld,
     PartnerCallLogged,
     SocialSignalObserved,
@@ -43,10 +44,6 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 TENSION_THEMES: frozenset[Theme] = frozenset({Theme.PUBLIC_ORDER, Theme.VIOLENCE, Theme.WEAPONS})
 """Themes that, raised at a meeting or by a partner, signal tension (hate is counted on its own)."""
-
-
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class TensionParams(Frozen):
