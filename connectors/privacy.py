@@ -11,7 +11,15 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from events import Envelope, MeetingHeld, PartnerCallLogged, SocialSignalObserved
+from events import (
+    ActionRecorded,
+    Envelope,
+    MeetingHeld,
+    PartnerCallLogged,
+    PrioritySet,
+    SocialSignalObserved,
+    TensionAssessed,
+)
 
 # Order matters: e-mail before handle (both hold "@"), postcode before phone-like digit runs.
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -77,6 +85,13 @@ def scrub(envelope: Envelope, salt: bytes) -> tuple[Envelope, Redactions]:
         update["issues_raised"] = tuple(
             issue.model_copy(update={"summary": clean(issue.summary)}) for issue in payload.issues_raised
         )
+    elif isinstance(payload, PrioritySet):
+        update["issue"] = clean(payload.issue)
+    elif isinstance(payload, ActionRecorded):
+        update["action"] = clean(payload.action)
+        update["reason"] = clean(payload.reason)
+    elif isinstance(payload, TensionAssessed):
+        update["note"] = clean(payload.note)
     if not update:
         return envelope, found
     return envelope.model_copy(update={"payload": payload.model_copy(update=update)}), found

@@ -5,6 +5,7 @@ Pure: nothing here imports faust, Kafka or DuckDB.
 
 from events.envelope import (
     CHANNEL_OF,
+    ActionRecorded,
     Channel,
     CrimeRecorded,
     Envelope,
@@ -15,14 +16,17 @@ from events.envelope import (
     MeetingHeld,
     PartnerCallLogged,
     Payload,
+    PrioritySet,
     ProtectiveMarking,
     SocialSignalObserved,
     SurveyResponseReceived,
+    TensionAssessed,
 )
 from events.themes import Theme
 
 __all__ = [
     "CHANNEL_OF",
+    "ActionRecorded",
     "Channel",
     "CrimeRecorded",
     "Envelope",
@@ -33,8 +37,10 @@ __all__ = [
     "MeetingHeld",
     "PartnerCallLogged",
     "Payload",
+    "PrioritySet",
     "ProtectiveMarking",
     "SocialSignalObserved",
     "SurveyResponseReceived",
+    "TensionAssessed",
     "Theme",
 ]

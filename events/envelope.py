@@ -35,6 +35,10 @@ class Channel(StrEnum):
     PARTNER_CALL = "partner_call"
     SOCIAL = "social"
     RECORDED_CRIME = "recorded_crime"
+    POLICE_RESPONSE = "police_response"
+    """What the police agreed and did: published priorities and actions (you said, we did)."""
+    ANALYST = "analyst"
+    """An analyst's assessment, such as confirming or overriding a tension level."""
 
 
 class EventType(StrEnum):
@@ -43,6 +47,9 @@ class EventType(StrEnum):
     PARTNER_CALL_LOGGED = "PartnerCallLogged"
     SOCIAL_SIGNAL_OBSERVED = "SocialSignalObserved"
     CRIME_RECORDED = "CrimeRecorded"
+    PRIORITY_SET = "PrioritySet"
+    ACTION_RECORDED = "ActionRecorded"
+    TENSION_ASSESSED = "TensionAssessed"
 
 
 NonNegative = Annotated[int, Field(ge=0)]
@@ -67,7 +74,8 @@ class MeetingHeld(Frozen):
 
     event_type: Literal[EventType.MEETING_HELD] = EventType.MEETING_HELD
     meeting_kind: Literal["pact", "beat", "surgery", "street", "online"]
-    attendance: NonNegative
+    attendance: NonNegative | None = None
+    """People present; None when not recorded (a scheduled event imported from police.uk)."""
     attendee_groups: tuple[GroupCount, ...] = ()
     issues_raised: tuple[IssueRaised, ...] = ()
     priorities_agreed: tuple[Theme, ...] = ()
@@ -109,6 +117,8 @@ class SocialSignalObserved(Frozen):
     theme: Theme = Theme.OTHER
     sentiment: Annotated[float, Field(ge=-1.0, le=1.0)] = 0.0
     hostility: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
+    rumour: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
+    """How strongly the post reads as unverified claim or rumour ("apparently", "I heard"), 0 to 1."""
 
 
 class CrimeRecorded(Frozen):
@@ -121,8 +131,65 @@ class CrimeRecorded(Frozen):
     outcome: Annotated[str, Field(max_length=200)] = ""
 
 
+class PrioritySet(Frozen):
+    """A neighbourhood priority was set and published (a PACT decision, police.uk priorities)."""
+
+    event_type: Literal[EventType.PRIORITY_SET] = EventType.PRIORITY_SET
+    theme: Theme
+    issue: ShortText = ""
+    """The priority as published, redacted."""
+    forum: Literal["pact", "beat", "police_uk", "ttcg"] = "police_uk"
+    priority_ref: Annotated[str, Field(max_length=80)] = ""
+    """The source's own key for the priority, so actions can name it."""
+
+
+class ActionRecorded(Frozen):
+    """The police or a partner acted on a priority, or decided not to, and may have reported back."""
+
+    event_type: Literal[EventType.ACTION_RECORDED] = EventType.ACTION_RECORDED
+    theme: Theme
+    action: ShortText = ""
+    outcome: Literal["completed", "in_progress", "no_action"] = "completed"
+    reason: ShortText = ""
+    """Why nothing was done, when ``outcome`` is ``no_action``."""
+    issue_time: AwareDatetime | None = None
+    """When the issue acted on was raised or set; the action's own time is the envelope's event time."""
+    reported_back: bool = False
+    """Whether the community was told (at a meeting, on police.uk, in a newsletter)."""
+    priority_ref: Annotated[str, Field(max_length=80)] = ""
+
+
+class TensionAssessed(Frozen):
+    """An analyst confirmed the modelled tension level, overrode it, or withdrew an override.
+
+    An override wins over the model until it is cleared or ``valid_until`` passes.
+    """
+
+    event_type: Literal[EventType.TENSION_ASSESSED] = EventType.TENSION_ASSESSED
+    assessment: Literal["confirm", "override", "clear"]
+    level: Annotated[int, Field(ge=1, le=10)] | None = None
+    """The level set by an override; None for confirm and clear."""
+    analyst: Annotated[str, Field(min_length=1, max_length=80)]
+    """A role or collar number, never a name."""
+    note: ShortText = ""
+    valid_until: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _override_has_level(self) -> TensionAssessed:
+        if (self.assessment == "override") != (self.level is not None):
+            raise ValueError("an override gives a level; confirm and clear give none")
+        return self
+
+
 Payload = Annotated[
-    MeetingHeld | SurveyResponseReceived | PartnerCallLogged | SocialSignalObserved | CrimeRecorded,
+    MeetingHeld
+    | SurveyResponseReceived
+    | PartnerCallLogged
+    | SocialSignalObserved
+    | CrimeRecorded
+    | PrioritySet
+    | ActionRecorded
+    | TensionAssessed,
     Field(discriminator="event_type"),
 ]
 
@@ -132,6 +199,9 @@ CHANNEL_OF: dict[EventType, Channel] = {
     EventType.PARTNER_CALL_LOGGED: Channel.PARTNER_CALL,
     EventType.SOCIAL_SIGNAL_OBSERVED: Channel.SOCIAL,
     EventType.CRIME_RECORDED: Channel.RECORDED_CRIME,
+    EventType.PRIORITY_SET: Channel.POLICE_RESPONSE,
+    EventType.ACTION_RECORDED: Channel.POLICE_RESPONSE,
+    EventType.TENSION_ASSESSED: Channel.ANALYST,
 }
 
 

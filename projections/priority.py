@@ -249,7 +249,7 @@ def _contributions(event: Envelope) -> tuple[list[tuple[str, Voice]], list[tuple
         votes: dict[Theme, int] = {}
         for issue in payload.issues_raised:
             votes[issue.theme] = max(votes.get(issue.theme, 0), max(issue.votes, 1))
-        present = max([payload.attendance, *votes.values()])
+        present = max([payload.attendance or 0, *votes.values()])
         if present == 0:
             return [], []
         attendees: dict[str, float] = {}

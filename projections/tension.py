@@ -31,6 +31,7 @@ from typing import Annotated
 from pydantic import AwareDatetime, Field, model_validator
 
 from events import (
+    CrimeRecorded,
     Envelope,
     Frozen,
     MeetingHeld,
@@ -162,8 +163,10 @@ def _signal(event: Envelope) -> Signal | None:
         hate = sum(1 for issue in payload.issues_raised if issue.theme is Theme.HATE)
         signals = sum(1 for issue in payload.issues_raised if issue.theme in TENSION_THEMES)
         return Signal(time=when, hate=hate, signals=signals) if hate or signals else None
-    # What is left is a CrimeRecorded: a recorded hate crime or incident is a hate report.
-    return Signal(time=when, hate=1) if payload.theme is Theme.HATE else None
+    if isinstance(payload, CrimeRecorded):
+        # A recorded hate crime or incident is a hate report.
+        return Signal(time=when, hate=1) if payload.theme is Theme.HATE else None
+    return None
 
 
 def evolve(state: TensionState | None, event: Envelope) -> TensionState:
