@@ -113,6 +113,37 @@ def query(sql: Annotated[str, typer.Argument(help="one SELECT over the projectio
 
 
 @app.command()
+def rebuild(
+    timeout: Annotated[float, typer.Option(help="seconds to wait for the read-side service")] = 3600.0,
+) -> None:
+    """Recompute every projection from the retained event log and swap the new tables in atomically.
+
+    Runs inside the read-side service when it is up (analysts keep querying meanwhile), else here.
+    """
+    settings = _settings()
+    if processes.pid_of(settings, "service") is not None:
+        request = urllib.request.Request(settings.service_url + "/rebuild", data=b"", method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                typer.echo(response.read().decode("utf-8").strip())
+                return
+        except urllib.error.HTTPError as exc:
+            raise ServiceUnavailable(f"the rebuild failed: {exc.read().decode('utf-8', 'replace')}") from exc
+        except (urllib.error.URLError, OSError) as exc:
+            raise ServiceUnavailable(f"the read-side service did not answer: {exc}") from exc
+    import threading
+
+    from projections import store
+    from projections.rebuild import rebuild as run_rebuild
+
+    con = store.connect(settings.database)
+    try:
+        typer.echo(json.dumps(run_rebuild(settings, con, threading.Lock()).as_dict()))
+    finally:
+        con.close()
+
+
+@app.command()
 def serve() -> None:
     """Run the read-side service in the foreground (what `up` starts in the background)."""
     from projections.service import serve as run_service
