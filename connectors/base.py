@@ -57,10 +57,8 @@ class MultiEventConnector(Connector, Protocol):
     """A connector whose records may each stand for several facts (a meeting and the actions it
     reported back). Ingest counts the record once, as published or rejected, and its events apart."""
 
-    def to_events(
-        self, record: Mapping[str, Any], context: Context
-    ) -> tuple[Envelope, *tuple[Envelope, ...]]:
-        """Map one record's fields to all of its events, or raise RecordRejected: all or none."""
+    def to_events(self, record: Mapping[str, Any], context: Context) -> tuple[Envelope, ...]:
+        """Map one record's fields to all of its events (at least one), or raise RecordRejected."""
         ...
 
 

@@ -84,6 +84,9 @@ def outcomes(connector: Connector, path: Path, context: Context) -> Iterator[Out
             if record.fields is None:
                 raise RecordRejected(Reason.MALFORMED, record.problem)
             events = events_of(connector, record.fields, context)
+            if not events:
+                # A record is published or rejected, never dropped, even by a faulty connector.
+                raise RecordRejected(Reason.INVALID_VALUE, f"{connector.name} mapped the record to no event")
         except RecordRejected as error:
             text, redactions = redact(record.text)
             yield (

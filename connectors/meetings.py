@@ -167,9 +167,7 @@ class MeetingsConnector:
         """The meeting alone, for callers that take one event a record; ingest takes ``to_events``."""
         return self.to_events(record, context)[0]
 
-    def to_events(
-        self, record: Mapping[str, Any], context: Context
-    ) -> tuple[Envelope, *tuple[Envelope, ...]]:
+    def to_events(self, record: Mapping[str, Any], context: Context) -> tuple[Envelope, ...]:
         meeting_id = values.text(record, "id")
         if not meeting_id:
             raise RecordRejected(Reason.MISSING_FIELD, "field 'id' is missing or empty")

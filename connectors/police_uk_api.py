@@ -159,9 +159,7 @@ class PoliceUkPrioritiesConnector:
         """The priority alone, for callers that take one event a record; ingest takes ``to_events``."""
         return self.to_events(record, context)[0]
 
-    def to_events(
-        self, record: Mapping[str, Any], context: Context
-    ) -> tuple[Envelope, *tuple[Envelope, ...]]:
+    def to_events(self, record: Mapping[str, Any], context: Context) -> tuple[Envelope, ...]:
         issue = _html_field(record, "issue")
         if not issue:
             raise RecordRejected(Reason.MISSING_FIELD, "field 'issue' is missing or holds no text")

@@ -34,9 +34,10 @@ unplaced with that reason.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
@@ -216,7 +217,23 @@ class SurveysConnector:
                 f"{path.name} has no column {', '.join(map(repr, absent))}; fix the mapping"
             )
         self._mapping = mapping
-        return read_csv(path)
+        return self._without_respondents(read_csv(path), mapping)
+
+    @staticmethod
+    def _without_respondents(rows: Iterator[SourceRecord], mapping: SurveyMapping) -> Iterator[SourceRecord]:
+        """Each row with its respondent left out of its text, which a dead letter would carry as read.
+
+        The fields keep it, for the pseudonym; redaction alone would miss a survey tool's own ids.
+        """
+        column = mapping.columns.get("respondent")
+        for row in rows:
+            if column is None or row.fields is None or not values.text(row.fields, column):
+                yield row
+                continue
+            shown = {**row.fields, column: "[respondent]"}
+            buffer = io.StringIO()
+            csv.writer(buffer, lineterminator="").writerow(shown.values())
+            yield replace(row, text=buffer.getvalue())
 
     def to_event(self, record: Mapping[str, Any], context: Context) -> Envelope:
         mapping = self._mapping
