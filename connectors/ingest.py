@@ -89,9 +89,11 @@ def outcomes(connector: Connector, path: Path, context: Context) -> Iterator[Out
                 raise RecordRejected(Reason.INVALID_VALUE, f"{connector.name} mapped the record to no event")
         except RecordRejected as error:
             text, redactions = redact(record.text)
+            # A reason may quote the value at fault; it is redacted like the record (and not counted twice).
+            told = RecordRejected(error.reason, redact(error.detail)[0])
             yield (
                 record,
-                dead_letter(connector.name, path.name, record.line, error, text, context.recorded_time),
+                dead_letter(connector.name, path.name, record.line, told, text, context.recorded_time),
                 redactions,
             )
             continue

@@ -141,7 +141,9 @@ def _html_field(record: Mapping[str, Any], name: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise RecordRejected(Reason.INVALID_VALUE, f"field {name!r} must be text (HTML), got {value!r}")
+        raise RecordRejected(
+            Reason.INVALID_VALUE, f"field {name!r} must be text (HTML), got {type(value).__name__}"
+        )
     return values.clip(plain_text(value))
 
 

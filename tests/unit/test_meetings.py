@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from connectors.placing import Neighbourhoods
 from connectors.registry import connector_for
 from connectors.rejections import RecordRejected
 from engage.settings import REPO_ROOT
-from events import ActionRecorded, MeetingHeld, Theme
+from events import ActionRecorded, Envelope, MeetingHeld, Theme
 from tests.conftest import ingest_in_memory
 from tests.unit.wire import leaks
 
@@ -285,3 +285,26 @@ class TestPrivacy:
         issue = ran.events[0].payload
         assert isinstance(issue, MeetingHeld) and issue.issues_raised[0].theme == Theme.DRUGS
         assert "NW6 [postcode]" in issue.issues_raised[0].summary
+
+
+class _Silent(MeetingsConnector):
+    """A faulty connector that maps a record to nothing."""
+
+    def to_events(self, record: Mapping[str, Any], context: Context) -> tuple[Envelope, ...]:
+        return ()
+
+
+def test_a_record_mapped_to_no_event_is_rejected_not_dropped(
+    context: Context, tmp_csv: Callable[[str, str], Path]
+) -> None:
+    ran = ingest_in_memory(_Silent(), tmp_csv("m.jsonl", jsonl(meeting())), context)
+    assert (ran.summary.read, ran.summary.rejected) == (1, 1)
+    assert "no event" in ran.letters[1].detail
+
+
+def test_a_reason_quoting_personal_data_is_redacted(
+    context: Context, tmp_csv: Callable[[str, str], Path]
+) -> None:
+    path = tmp_csv("m.jsonl", jsonl(meeting(kind="chat with jo.bloggs@example.com")))
+    ran = ingest_in_memory(MeetingsConnector(), path, context)
+    assert "[email]" in ran.letters[1].detail and "jo.bloggs" not in ran.letters[1].detail
