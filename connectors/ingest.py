@@ -13,7 +13,7 @@ from typing import Protocol
 
 import structlog
 
-from connectors.base import Connector, Context, SourceRecord
+from connectors.base import Connector, Context, SourceRecord, events_of
 from connectors.privacy import Redactions, redact, scrub
 from connectors.rejections import DeadLetter, Reason, RecordRejected, dead_letter
 from events import Envelope
@@ -52,7 +52,10 @@ class ListPublisher:
 class Summary:
     read: int = 0
     published: int = 0
+    """Records mapped to events; ``read = published + rejected``."""
     rejected: int = 0
+    events_published: int = 0
+    """Events, which exceed ``published`` when a record stands for several (a meeting and its actions)."""
     reasons: Counter[str] = field(default_factory=Counter)
     redacted: Counter[str] = field(default_factory=Counter)
 
@@ -61,6 +64,7 @@ class Summary:
             "read": self.read,
             "published": self.published,
             "rejected": self.rejected,
+            "events_published": self.events_published,
             "reasons": dict(sorted(self.reasons.items())),
             "redacted": dict(sorted(self.redacted.items())),
         }
@@ -70,20 +74,32 @@ Outcome = tuple[SourceRecord, Envelope | DeadLetter, Redactions]
 
 
 def outcomes(connector: Connector, path: Path, context: Context) -> Iterator[Outcome]:
-    """Each record of the file, mapped to an event or to a dead letter. Never raises for a record."""
+    """Each record of the file, mapped to an event or to a dead letter. Never raises for a record.
+
+    A record that stands for several events yields one outcome per event, in a row and all with the
+    same ``SourceRecord`` object; a rejected record yields one dead letter.
+    """
     for record in connector.records(path):
         try:
             if record.fields is None:
                 raise RecordRejected(Reason.MALFORMED, record.problem)
-            event, redactions = scrub(connector.to_event(record.fields, context), context.salt)
-            yield record, event, redactions
+            events = events_of(connector, record.fields, context)
+            if not events:
+                # A record is published or rejected, never dropped, even by a faulty connector.
+                raise RecordRejected(Reason.INVALID_VALUE, f"{connector.name} mapped the record to no event")
         except RecordRejected as error:
             text, redactions = redact(record.text)
+            # A reason may quote the value at fault; it is redacted like the record (and not counted twice).
+            told = RecordRejected(error.reason, redact(error.detail)[0])
             yield (
                 record,
-                dead_letter(connector.name, path.name, record.line, error, text, context.recorded_time),
+                dead_letter(connector.name, path.name, record.line, told, text, context.recorded_time),
                 redactions,
             )
+            continue
+        for event in events:
+            scrubbed, redactions = scrub(event, context.salt)
+            yield record, scrubbed, redactions
 
 
 def run(
@@ -94,9 +110,14 @@ def run(
     tick: Callable[[], object] | None = None,
 ) -> Summary:
     summary = Summary()
-    for _record, outcome, redactions in outcomes(connector, path, context):
-        summary.read += 1
+    previous: SourceRecord | None = None
+    for record, outcome, redactions in outcomes(connector, path, context):
+        # The events of one record come in a row with the same record: count the record once.
+        first_of_record = record is not previous
+        previous = record
         summary.redacted.update(redactions.counts)
+        if first_of_record:
+            summary.read += 1
         if isinstance(outcome, DeadLetter):
             publisher.publish_dead_letter(outcome)
             summary.rejected += 1
@@ -106,8 +127,10 @@ def run(
             )
         else:
             publisher.publish_event(outcome)
-            summary.published += 1
-        if tick is not None:
+            summary.events_published += 1
+            if first_of_record:
+                summary.published += 1
+        if tick is not None and first_of_record:
             tick()
     publisher.flush()
     log.info("ingest_finished", source=connector.name, file=path.name, **summary.as_dict())

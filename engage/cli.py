@@ -56,6 +56,14 @@ def wait(timeout: Annotated[float, typer.Option(help="seconds before giving up")
 def ingest(
     path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="the file to read")],
     source: Annotated[str, typer.Option("--source", help="connector name, e.g. police-uk-crime")],
+    neighbourhood: Annotated[
+        str | None,
+        typer.Option(
+            "--neighbourhood",
+            help="id or name of the neighbourhood every record belongs to, for files that name none "
+            "(police-uk-priorities, police-uk-events)",
+        ),
+    ] = None,
 ) -> None:
     """Validate, redact and place each record, publish the events; print one JSON summary line."""
     from connectors import ingest as ingest_run
@@ -70,7 +78,9 @@ def ingest(
         settings.boundaries_path, settings.boundary_id_property, settings.boundary_name_property
     )
     salt = settings.pseudonym_salt.get_secret_value().encode("utf-8")
-    context = Context(neighbourhoods=neighbourhoods, recorded_time=datetime.now(UTC), salt=salt)
+    context = Context(
+        neighbourhoods=neighbourhoods, recorded_time=datetime.now(UTC), salt=salt, neighbourhood=neighbourhood
+    )
     publisher = KafkaPublisher(settings.bootstrap_servers)
     try:
         with tqdm(desc=f"ingest {path.name}", unit=" records", disable=not sys.stderr.isatty()) as bar:
