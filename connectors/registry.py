@@ -7,6 +7,7 @@ from connectors.canonical import CanonicalConnector
 from connectors.council_csv import CouncilCsvConnector
 from connectors.open311 import Open311Connector
 from connectors.police_uk_crime import PoliceUkCrimeConnector
+from connectors.social import SocialConnector
 from engage.errors import ConfigurationError
 
 CONNECTORS: dict[str, type[Connector]] = {
@@ -14,6 +15,7 @@ CONNECTORS: dict[str, type[Connector]] = {
     CanonicalConnector.name: CanonicalConnector,
     Open311Connector.name: Open311Connector,
     CouncilCsvConnector.name: CouncilCsvConnector,
+    SocialConnector.name: SocialConnector,
 }
 
 
