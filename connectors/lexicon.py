@@ -6,9 +6,12 @@ from __future__ import annotations
 from importlib import resources
 
 
-def _lines(file: str) -> list[str]:
-    text = resources.files("connectors").joinpath(f"lexicons/{file}").read_text("utf-8")
+def _lines_of(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+def _lines(file: str) -> list[str]:
+    return _lines_of(resources.files("connectors").joinpath(f"lexicons/{file}").read_text("utf-8"))
 
 
 def words(file: str) -> frozenset[str]:
@@ -23,9 +26,14 @@ def phrases(file: str) -> tuple[str, ...]:
 
 def sections(file: str) -> dict[str, tuple[str, ...]]:
     """Phrases under ``[kind]`` headers, one a line, by kind."""
+    return sections_of(resources.files("connectors").joinpath(f"lexicons/{file}").read_text("utf-8"), file)
+
+
+def sections_of(text: str, file: str) -> dict[str, tuple[str, ...]]:
+    """``sections`` of a text read from anywhere; ``file`` names it in errors."""
     kinds: dict[str, list[str]] = {}
     current: list[str] | None = None
-    for line in _lines(file):
+    for line in _lines_of(text):
         if line.startswith("[") and line.endswith("]"):
             current = kinds.setdefault(line[1:-1], [])
         elif current is None:

@@ -31,7 +31,8 @@ _TOKEN = re.compile(
     # Smith, McDonald, O'Brien, Rees-Mogg; an apostrophe may be typed or curly (\u2019).
     rf"(?<![\w'\u2019-])(?:[OD]['\u2019])?{_WORD}(?:{_WORD})?(?:-{_WORD})*(?![\w-])"
 )
-_RUN_GAP = re.compile(r"[ \t]+")
+_RUN_GAP = re.compile(r"[ \t]+(?:(?:de|da|di|van|von|der|den|le|la|al|el|bin|ibn|ap)[ \t]+)?")
+"""Words of one name: next to each other, or joined by a particle (Marsha de Cordova, Ahmed bin Ali)."""
 
 _RULES = lexicon.sections("name_rules.txt")
 
@@ -59,11 +60,11 @@ _CUE_BEFORE = re.compile(
     r"|(?i:(?<![\w-])(?:man|woman|guy|lad|bloke|girl|boy|kid|person|chap|fella|lady|gentleman|someone)"
     r"\s+(?:called|named))"
     r"|(?i:(?<![\w-])(?:named|name\s+is|name's|names))"
-    r"|(?:(?<![\w-])(?:Hi|Hello|Hey|Dear|Thanks|Thank\s+you|Cheers|RIP|Well\s+done|Shout\s+out\s+to)))"
+    r"|(?i:(?<![\w-])(?:hi|hello|hey|dear|thanks|thank\s+you|cheers|rip|well\s+done|shout\s+out\s+to)))"
     r"[ \t]+$"
 )
 _CUE_AFTER = re.compile(r"^[ \t]+(?i:from|at|in|of)[ \t]+(?i:number|no\.?|num|flat)[ \t]*\d")
-_MOST_NAME_WORDS = 3
+_MOST_NAME_WORDS = 4
 
 
 _PLACE = re.compile(
@@ -113,7 +114,7 @@ def _name_in(run: list[re.Match[str]], text: str) -> tuple[int, int] | None:
             return index, min(len(run), index + limit)
     for index, word in enumerate(words[1:], start=1):
         if word in SURNAMES:
-            return index - 1, index + 1
+            return index - 1, min(len(run), index - 1 + limit)
     if _CUE_AFTER.match(text[run[-1].end() :]):
         return max(0, len(run) - 2), len(run)
     return None

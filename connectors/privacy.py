@@ -40,9 +40,9 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("handle", re.compile(r"(?<![\w@])@[A-Za-z0-9_]{2,30}\b")),
     (
         "postcode",
-        # A full UK postcode; the outward code (district) is kept, the inward code removed. "M25 4th" is
-        # an ordinal, not a postcode.
-        re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?)\s*[0-9](?!(?-i:st|nd|rd|th)\b)[A-Z]{2}\b", re.IGNORECASE),
+        # A full UK postcode; the outward code (district) is kept, the inward code removed. "wc2h 6th"
+        # may be a postcode: a road and an ordinal ("M25 4th") lose their ordinal too, which is harmless.
+        re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?)\s*[0-9][A-Z]{2}\b", re.IGNORECASE),
     ),
     (
         "phone",
