@@ -114,6 +114,8 @@ RUMOUR_CUES: Mapping[str, tuple[float, tuple[str, ...]]] = MappingProxyType(
                 "before it's taken down",
                 "covering it up",
                 "covering up",
+                "covered it up",
+                "covered up",
                 "cover-up",
                 "cover up",
                 "they don't want you to know",
