@@ -67,7 +67,9 @@ class TestMapping:
     def test_a_post_becomes_a_scored_themed_signal(
         self, context: Context, tmp_csv: Callable[[str, str], Path], neighbourhoods: Neighbourhoods
     ) -> None:
-        path = jsonl(tmp_csv, post(author="@Someone", text="Brilliant work by the police clearing the dealers"))
+        path = jsonl(
+            tmp_csv, post(author="@Someone", text="Brilliant work by the police clearing the dealers")
+        )
         ran = ingest_in_memory(SocialConnector(), path, context)
         event = ran.events[0]
         payload = signal(event)
@@ -75,10 +77,14 @@ class TestMapping:
         assert event.event_time.isoformat() == "2024-06-01T21:15:00+01:00"
         assert payload.theme is Theme.DRUGS and payload.sentiment > 0.05
         assert payload.hostility == 0 and payload.rumour == 0
-        assert payload.author is not None and payload.author.startswith("p_") and "omeone" not in payload.author
+        assert (
+            payload.author is not None and payload.author.startswith("p_") and "omeone" not in payload.author
+        )
         assert payload.platform == "x" and event.source == "social"
 
-    def test_the_same_handle_is_the_same_voice(self, context: Context, tmp_csv: Callable[[str, str], Path]) -> None:
+    def test_the_same_handle_is_the_same_voice(
+        self, context: Context, tmp_csv: Callable[[str, str], Path]
+    ) -> None:
         path = jsonl(tmp_csv, post("1", author="@a"), post("2", author="@A"), post("3", author="@b"))
         authors = [signal(e).author for e in ingest_in_memory(SocialConnector(), path, context).events]
         assert authors[0] == authors[1] != authors[2]
@@ -164,7 +170,9 @@ class TestBadPosts:
     def test_a_rejected_post_keeps_no_personal_data(
         self, context: Context, tmp_csv: Callable[[str, str], Path]
     ) -> None:
-        path = jsonl(tmp_csv, post(place=None, text="My neighbour Dave Smith, call 07700 900123", author="@dave"))
+        path = jsonl(
+            tmp_csv, post(place=None, text="My neighbour Dave Smith, call 07700 900123", author="@dave")
+        )
         letter = ingest_in_memory(SocialConnector(), path, context).letters[1]
         assert letter.reason.value == "unplaced"
         assert "Dave" not in letter.record and "900123" not in letter.record and "@dave" not in letter.record
