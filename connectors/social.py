@@ -44,7 +44,9 @@ def _text_field(record: Mapping[str, Any], name: str) -> str:
     if value is None or (isinstance(value, str) and not value.strip()):
         raise RecordRejected(Reason.MISSING_FIELD, f"field {name!r} is missing or empty")
     if not isinstance(value, str):
-        raise RecordRejected(Reason.INVALID_VALUE, f"field {name!r} must be a string, got {value!r}")
+        raise RecordRejected(
+            Reason.INVALID_VALUE, f"field {name!r} must be a string, got {type(value).__name__}"
+        )
     return value.strip()
 
 
@@ -106,7 +108,10 @@ def _author(record: Mapping[str, Any], salt: bytes) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if not isinstance(value, str):
-        raise RecordRejected(Reason.INVALID_VALUE, f"field 'author' must be a string, got {value!r}")
+        # The value is not echoed: it is a handle, and details are published unredacted.
+        raise RecordRejected(
+            Reason.INVALID_VALUE, f"field 'author' must be a string, got {type(value).__name__}"
+        )
     return pseudonym(value, salt)
 
 
