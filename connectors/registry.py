@@ -9,6 +9,7 @@ from connectors.meetings import MeetingsConnector
 from connectors.open311 import Open311Connector
 from connectors.police_uk_api import PoliceUkEventsConnector, PoliceUkPrioritiesConnector
 from connectors.police_uk_crime import PoliceUkCrimeConnector
+from connectors.social import SocialConnector
 from connectors.surveys import SurveysConnector
 from engage.errors import ConfigurationError
 
@@ -21,6 +22,7 @@ CONNECTORS: dict[str, type[Connector]] = {
     PoliceUkPrioritiesConnector.name: PoliceUkPrioritiesConnector,
     PoliceUkEventsConnector.name: PoliceUkEventsConnector,
     SurveysConnector.name: SurveysConnector,
+    SocialConnector.name: SocialConnector,
 }
 
 
