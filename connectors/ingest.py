@@ -13,10 +13,10 @@ from typing import Protocol
 
 import structlog
 
-from connectors.base import Connector, Context, SourceRecord
-from connectors.privacy import Redactions, redact, scrub
+from connectors.base import Connector, Context, MappedConnector, SourceRecord
+from connectors.privacy import Redactions, redact, redact_fields, scrub
 from connectors.rejections import DeadLetter, Reason, RecordRejected, dead_letter
-from events import Envelope
+from events import Envelope, Theme
 
 log = structlog.get_logger(__name__)
 
@@ -55,18 +55,35 @@ class Summary:
     rejected: int = 0
     reasons: Counter[str] = field(default_factory=Counter)
     redacted: Counter[str] = field(default_factory=Counter)
+    unmapped_other: int = 0
+    """Events published with the theme ``other``: what the theme tables (connectors/theme_maps.py) or
+    the keyword classifier could not place in the vocabulary. Counted so that a feed whose categories
+    the tables miss is seen, not quietly lumped together."""
 
     def as_dict(self) -> dict[str, object]:
         return {
             "read": self.read,
             "published": self.published,
             "rejected": self.rejected,
+            "unmapped_other": self.unmapped_other,
             "reasons": dict(sorted(self.reasons.items())),
             "redacted": dict(sorted(self.redacted.items())),
         }
 
 
 Outcome = tuple[SourceRecord, Envelope | DeadLetter, Redactions]
+
+
+def is_other(event: Envelope) -> bool:
+    """Whether an event that carries one theme carries ``other`` (meetings and surveys carry several)."""
+    return getattr(event.payload, "theme", None) == Theme.OTHER
+
+
+def mapping_of(connector: Connector) -> str:
+    """The mapping file a connector read its last file with, or "" for one that reads none."""
+    if isinstance(connector, MappedConnector) and connector.mapping_file is not None:
+        return str(connector.mapping_file.resolve())
+    return ""
 
 
 def outcomes(connector: Connector, path: Path, context: Context) -> Iterator[Outcome]:
@@ -79,11 +96,17 @@ def outcomes(connector: Connector, path: Path, context: Context) -> Iterator[Out
             yield record, event, redactions
         except RecordRejected as error:
             text, redactions = redact(record.text)
-            yield (
-                record,
-                dead_letter(connector.name, path.name, record.line, error, text, context.recorded_time),
-                redactions,
+            letter = dead_letter(
+                connector.name,
+                path.name,
+                record.line,
+                error,
+                text,
+                context.recorded_time,
+                fields=redact_fields(record.fields),
+                mapping=mapping_of(connector),
             )
+            yield record, letter, redactions
 
 
 def run(
@@ -107,6 +130,8 @@ def run(
         else:
             publisher.publish_event(outcome)
             summary.published += 1
+            if is_other(outcome):
+                summary.unmapped_other += 1
         if tick is not None:
             tick()
     publisher.flush()

@@ -8,7 +8,7 @@ import urllib.error
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import duckdb
 import typer
@@ -18,11 +18,31 @@ from engage import logs, processes
 from engage.errors import EngageError, QueryRejected, ServiceUnavailable
 from engage.settings import Settings
 
+if TYPE_CHECKING:
+    from connectors.base import Context
+
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_enable=False)
 
 
 def _settings() -> Settings:
     return Settings()
+
+
+def _context(settings: Settings) -> Context:
+    """What every mapping needs: the boundaries, the area look-up, the time of the run, the salt."""
+    from connectors.base import Context
+    from connectors.placing import AreaLookup, Neighbourhoods
+
+    neighbourhoods = Neighbourhoods.load(
+        settings.boundaries_path, settings.boundary_id_property, settings.boundary_name_property
+    )
+    areas = (
+        AreaLookup.load(settings.area_lookup_path, neighbourhoods)
+        if settings.area_lookup_path is not None
+        else AreaLookup.empty()
+    )
+    salt = settings.pseudonym_salt.get_secret_value().encode("utf-8")
+    return Context(neighbourhoods=neighbourhoods, recorded_time=datetime.now(UTC), salt=salt, areas=areas)
 
 
 @app.callback()
@@ -59,18 +79,12 @@ def ingest(
 ) -> None:
     """Validate, redact and place each record, publish the events; print one JSON summary line."""
     from connectors import ingest as ingest_run
-    from connectors.base import Context
     from connectors.kafka_publisher import KafkaPublisher
-    from connectors.placing import Neighbourhoods
     from connectors.registry import connector_for
 
     settings = _settings()
     connector = connector_for(source)
-    neighbourhoods = Neighbourhoods.load(
-        settings.boundaries_path, settings.boundary_id_property, settings.boundary_name_property
-    )
-    salt = settings.pseudonym_salt.get_secret_value().encode("utf-8")
-    context = Context(neighbourhoods=neighbourhoods, recorded_time=datetime.now(UTC), salt=salt)
+    context = _context(settings)
     publisher = KafkaPublisher(settings.bootstrap_servers)
     try:
         with tqdm(desc=f"ingest {path.name}", unit=" records", disable=not sys.stderr.isatty()) as bar:
