@@ -95,6 +95,17 @@ def ingest(
 
 
 @app.command()
+def schemas(
+    out: Annotated[Path, typer.Option(help="folder to write the schemas into")] = Path("docs/schemas"),
+) -> None:
+    """Write the JSON Schema of the event envelope and of each payload, one file each."""
+    from events.schemas import write
+
+    for path in write(out):
+        typer.echo(str(path))
+
+
+@app.command()
 def query(sql: Annotated[str, typer.Argument(help="one SELECT over the projections")]) -> None:
     """Answer read-only SQL as CSV: through the read-side service if it runs, else from the file."""
     settings = _settings()
