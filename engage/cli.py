@@ -20,6 +20,7 @@ from engage.settings import Settings
 
 if TYPE_CHECKING:
     from connectors.base import Context
+    from connectors.rejections import DeadLetter
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_enable=False)
 
@@ -103,6 +104,97 @@ def schemas(
 
     for path in write(out):
         typer.echo(str(path))
+
+
+dlq = typer.Typer(
+    no_args_is_help=True,
+    help="Dead letters: the records connectors rejected, why, and a replay once the cause is fixed.",
+)
+app.add_typer(dlq, name="dlq")
+
+_REASON = typer.Option(help="only letters rejected for this reason, e.g. unplaced")
+_SOURCE = typer.Option(help="only letters of this source (connector name), e.g. fixmystreet")
+_MAX_ATTEMPTS = typer.Option(min=1, help="records tried this many times are left alone (exhausted)")
+_RECORD_SHOWN = 160
+
+
+def _dead_letters(settings: Settings) -> tuple[list[DeadLetter], int]:
+    from connectors import deadletters
+    from engage import kafka_admin
+    from events import topics
+
+    return deadletters.decode(kafka_admin.read_all(settings, topics.DEADLETTER))
+
+
+@dlq.command("list")
+def dlq_list(
+    reason: Annotated[str | None, _REASON] = None,
+    source: Annotated[str | None, _SOURCE] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON document instead of text")] = False,
+    max_attempts: Annotated[int, _MAX_ATTEMPTS] = 3,
+) -> None:
+    """Show the open dead letters (records still rejected): counts by reason and source, then each one."""
+    from connectors import deadletters
+
+    letters, undecodable = _dead_letters(_settings())
+    shown = deadletters.listing(letters, reason, source, max_attempts, undecodable)
+    if as_json:
+        typer.echo(json.dumps(shown.as_dict()))
+        return
+    typer.echo(
+        f"{len(shown.open)} open ({shown.exhausted} of them exhausted), {shown.resolved} resolved by replay"
+        + (f", {undecodable} messages that are not dead letters" if undecodable else "")
+    )
+    for title, counts in (("reason", shown.by_reason()), ("source", shown.by_source())):
+        if counts:
+            typer.echo(f"\n{title:<24}count")
+            for name, count in counts.items():
+                typer.echo(f"{name:<24}{count:>5}")
+    if shown.open:
+        typer.echo("")
+    for letter in shown.open:
+        typer.echo(
+            f"{letter.source} {letter.file}:{letter.line} {letter.reason.value} "
+            f"(attempt {letter.attempt}): {letter.detail}"
+        )
+        record = (
+            letter.record if len(letter.record) <= _RECORD_SHOWN else letter.record[:_RECORD_SHOWN] + "..."
+        )
+        typer.echo(f"    {record}")
+
+
+_REPLAY_HELP = (
+    "Map each open dead letter again; publish what now passes, dead-letter again what still fails; "
+    "print one JSON summary line (replayed, published, still_rejected, exhausted, reasons).\n\n"
+    "Each record is mapped by its connector as things are now: the theme tables, the area look-up, "
+    "the boundaries and the mapping file the record was read with (fix those first). "
+    "A record keeps the event id it would have had, so replaying it or ingesting it again never "
+    "makes a second event; each try is counted, and a record tried --max-attempts times is left alone.\n\n"
+    "Records are replayed from the fields their dead letters kept, which were redacted of personal "
+    "data: a record whose redaction touched a field its mapping needs may fail again, and a line "
+    "that could not be parsed at all (malformed) always does: fix the file and ingest it again."
+)
+
+
+@dlq.command("replay", help=_REPLAY_HELP)
+def dlq_replay(
+    reason: Annotated[str | None, _REASON] = None,
+    source: Annotated[str | None, _SOURCE] = None,
+    max_attempts: Annotated[int, _MAX_ATTEMPTS] = 3,
+) -> None:
+    from connectors import deadletters
+    from connectors.kafka_publisher import KafkaPublisher
+    from connectors.registry import connector_for
+
+    settings = _settings()
+    context = _context(settings)
+    letters, _ = _dead_letters(settings)
+    publisher = KafkaPublisher(settings.bootstrap_servers)
+    try:
+        summary = deadletters.replay(letters, connector_for, context, publisher, reason, source, max_attempts)
+    finally:
+        publisher.close()
+    typer.echo(json.dumps(summary.as_dict()))
 
 
 @app.command()
