@@ -39,6 +39,9 @@ class Context:
     salt: bytes
     areas: AreaLookup = field(default_factory=AreaLookup.empty)
     """Areas that are not neighbourhoods (LSOAs) to neighbourhoods, for sources that name only those."""
+    neighbourhood: str | None = None
+    """The neighbourhood (id or name) of every record in the file, for sources whose records name
+    none, such as police.uk priorities and events: ``engage ingest --neighbourhood``."""
 
 
 class Connector(Protocol):
@@ -53,9 +56,9 @@ class Connector(Protocol):
 
 @runtime_checkable
 class MappedConnector(Connector, Protocol):
-    """A connector that reads each file with a mapping file found beside it (a council CSV export's
-    mapping, FixMyStreet's category codes). Dead letters keep the mapping's path, so that a replay
-    maps the record again with the mapping as it is then, fixed or not."""
+    """A connector that reads each file with a mapping file found beside it (a council CSV export's or
+    a survey's mapping, FixMyStreet's category codes). Dead letters keep the mapping's path, so that a
+    replay maps the record again with the mapping as it is then, fixed or not."""
 
     mapping_file: Path | None
     """The mapping the last file was read with; None before any was."""
@@ -63,6 +66,34 @@ class MappedConnector(Connector, Protocol):
     def with_mapping(self, path: Path) -> Connector:
         """A connector of the same source that maps records with the mapping at ``path``."""
         ...
+
+
+@runtime_checkable
+class GuardedConnector(Connector, Protocol):
+    """A connector whose records hold personal data that redaction would not find (a survey tool's
+    respondent ids). A dead letter keeps what ``letter_fields`` gives in place of the fields as read."""
+
+    def letter_fields(self, record: Mapping[str, Any], context: Context) -> Mapping[str, Any]:
+        """The record's fields with such data left out, or replaced by what ``to_event`` can still map
+        (its pseudonym)."""
+        ...
+
+
+@runtime_checkable
+class MultiEventConnector(Connector, Protocol):
+    """A connector whose records may each stand for several facts (a meeting and the actions it
+    reported back). Ingest counts the record once, as published or rejected, and its events apart."""
+
+    def to_events(self, record: Mapping[str, Any], context: Context) -> tuple[Envelope, ...]:
+        """Map one record's fields to all of its events (at least one), or raise RecordRejected."""
+        ...
+
+
+def events_of(connector: Connector, record: Mapping[str, Any], context: Context) -> tuple[Envelope, ...]:
+    """A record's events, whether its connector maps a record to one event or to several."""
+    if isinstance(connector, MultiEventConnector):
+        return connector.to_events(record, context)
+    return (connector.to_event(record, context),)
 
 
 def event_id(source: str, natural_key: str) -> str:

@@ -2,8 +2,10 @@
 
 The dead-letter topic is each rejected record's history. Ingest writes attempt 1. A replay maps the
 record again, from the fields its letter kept, with its connector as it is now (a fixed theme table,
-area look-up, boundaries or mapping file), and writes one more letter per record tried: rejected
-again with the next attempt number, or resolved, naming the event it was published as. So:
+area look-up, boundaries or mapping file) and the ``--neighbourhood`` it was ingested with, publishes
+every event it now makes (a meeting and the actions it reported back), and writes one more letter per
+record tried: rejected again with the next attempt number, or resolved, naming the (first) event it
+was published as. So:
 
 - a record is *open* while its latest letter (highest attempt) is not resolved; listing shows those;
 - a resolved record is never replayed again, and were it replayed (two operators at once), its
@@ -23,15 +25,15 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import structlog
 from pydantic import ValidationError
 
 from connectors.base import Connector, Context, MappedConnector
-from connectors.ingest import Publisher
-from connectors.privacy import scrub
+from connectors.ingest import Publisher, record_events
+from connectors.privacy import redact, scrub
 from connectors.rejections import DeadLetter, RecordRejected
 from events import Envelope
 
@@ -131,27 +133,37 @@ def listing(
     )
 
 
-def remap(letter: DeadLetter, connector: Connector, context: Context) -> tuple[Envelope | None, DeadLetter]:
-    """Map a letter's record again: the event it now makes, or none; and the letter that records it."""
+def remap(
+    letter: DeadLetter, connector: Connector, context: Context
+) -> tuple[tuple[Envelope, ...], DeadLetter]:
+    """Map a letter's record again: all the events it now makes (a meeting and its actions), or none;
+    and the letter that records the attempt.
+
+    The record is mapped in the context of the replay (boundaries, area look-up, salt, time) but with
+    what its ingest run was told about the file: the ``--neighbourhood`` its letter kept.
+    """
     attempt = letter.attempt + 1
     if letter.fields is None:
         # Nothing to map: the line was never read into fields (or the letter predates replay).
-        return None, letter.model_copy(update={"attempt": attempt, "rejected_at": context.recorded_time})
+        return (), letter.model_copy(update={"attempt": attempt, "rejected_at": context.recorded_time})
+    as_ingested = replace(context, neighbourhood=letter.neighbourhood)
     try:
-        event, _ = scrub(connector.to_event(letter.fields, context), context.salt)
+        events = record_events(connector, letter.fields, as_ingested)
     except RecordRejected as error:
-        return None, letter.model_copy(
+        return (), letter.model_copy(
             update={
                 "reason": error.reason,
-                "detail": error.detail,
+                # As at ingest: a reason may quote the value at fault.
+                "detail": redact(error.detail)[0],
                 "attempt": attempt,
                 "rejected_at": context.recorded_time,
             }
         )
+    scrubbed = tuple(scrub(event, context.salt)[0] for event in events)
     resolved = letter.model_copy(
-        update={"attempt": attempt, "rejected_at": context.recorded_time, "replayed_as": event.event_id}
+        update={"attempt": attempt, "rejected_at": context.recorded_time, "replayed_as": scrubbed[0].event_id}
     )
-    return event, resolved
+    return scrubbed, resolved
 
 
 ConnectorFor = Callable[[str], Connector]
@@ -180,6 +192,8 @@ class ReplaySummary:
     replayed: int = 0
     """Records mapped again: ``published + still_rejected``."""
     published: int = 0
+    events_published: int = 0
+    """Events the published records made, more than ``published`` when one stands for several."""
     still_rejected: int = 0
     exhausted: int = 0
     """Records left alone: tried ``max_attempts`` times already."""
@@ -190,6 +204,7 @@ class ReplaySummary:
         return {
             "replayed": self.replayed,
             "published": self.published,
+            "events_published": self.events_published,
             "still_rejected": self.still_rejected,
             "exhausted": self.exhausted,
             "reasons": dict(sorted(self.reasons.items())),
@@ -211,12 +226,14 @@ def replay(
     connectors = connectors_for(runnable, connector_for)
     summary = ReplaySummary(exhausted=len(chosen) - len(runnable))
     for letter in runnable:
-        event, written = remap(letter, connectors[(letter.source, letter.mapping)], context)
+        events, written = remap(letter, connectors[(letter.source, letter.mapping)], context)
         summary.replayed += 1
-        # The event first: should the run stop between the two, the record stays open and its next
-        # replay makes the same event id again, which the worker drops.
-        if event is not None:
+        # The events first: should the run stop before the letter, the record stays open and its next
+        # replay makes the same event ids again, which the worker drops.
+        for event in events:
             publisher.publish_event(event)
+        summary.events_published += len(events)
+        if events:
             summary.published += 1
         else:
             summary.still_rejected += 1

@@ -6,8 +6,12 @@ from connectors.base import Connector
 from connectors.canonical import CanonicalConnector
 from connectors.council_csv import CouncilCsvConnector
 from connectors.fixmystreet import FixMyStreetConnector
+from connectors.meetings import MeetingsConnector
 from connectors.open311 import Open311Connector
+from connectors.police_uk_api import PoliceUkEventsConnector, PoliceUkPrioritiesConnector
 from connectors.police_uk_crime import PoliceUkCrimeConnector
+from connectors.social import SocialConnector
+from connectors.surveys import SurveysConnector
 from engage.errors import ConfigurationError
 
 CONNECTORS: dict[str, type[Connector]] = {
@@ -16,6 +20,11 @@ CONNECTORS: dict[str, type[Connector]] = {
     Open311Connector.name: Open311Connector,
     CouncilCsvConnector.name: CouncilCsvConnector,
     FixMyStreetConnector.name: FixMyStreetConnector,
+    MeetingsConnector.name: MeetingsConnector,
+    PoliceUkPrioritiesConnector.name: PoliceUkPrioritiesConnector,
+    PoliceUkEventsConnector.name: PoliceUkEventsConnector,
+    SurveysConnector.name: SurveysConnector,
+    SocialConnector.name: SocialConnector,
 }
 
 

@@ -25,6 +25,8 @@ class Reason(StrEnum):
     """The record is about an area larger than any neighbourhood (a whole local authority)."""
     UNMAPPED_CATEGORY = "unmapped_category"
     """The record's category code is not in the source's own list of codes."""
+    NOT_YET_HELD = "not_yet_held"
+    """A scheduled meeting that starts after the run: ingest it again once held (it keeps its id)."""
 
 
 class RecordRejected(Exception):
@@ -56,12 +58,16 @@ class DeadLetter(Frozen):
     """The record's fields as read, each text redacted like ``record``: what a replay maps again.
     None when the line could not be read into fields at all (and for letters older than replay)."""
     mapping: str = ""
-    """The mapping file the connector read the record with (a council CSV export's mapping,
-    FixMyStreet's category codes), so that a replay reads it with that file as it is now."""
+    """The mapping file the connector read the record with (a council CSV export's or a
+    survey's mapping, FixMyStreet's category codes), so that a replay reads it with that file as it is now."""
+    neighbourhood: str | None = None
+    """The run's ``engage ingest --neighbourhood`` (an id or a name, not personal data), for sources
+    whose records name none (police.uk priorities and events): a replay places the record with it."""
     attempt: Annotated[int, Field(ge=1)] = 1
     """1 for the ingest that rejected the record, then one more for each replay."""
     replayed_as: str = ""
-    """The id of the event a replay published the record as: set, the letter is resolved."""
+    """The id of the event a replay published the record as (of its first, for a record that stands for
+    several, such as a meeting and its actions): set, the letter is resolved."""
 
     @property
     def resolved(self) -> bool:
@@ -78,6 +84,7 @@ def dead_letter(
     *,
     fields: dict[str, JsonValue] | None = None,
     mapping: str = "",
+    neighbourhood: str | None = None,
     attempt: int = 1,
 ) -> DeadLetter:
     return DeadLetter(
@@ -90,5 +97,6 @@ def dead_letter(
         rejected_at=now,
         fields=fields,
         mapping=mapping,
+        neighbourhood=neighbourhood,
         attempt=attempt,
     )

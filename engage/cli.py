@@ -29,8 +29,9 @@ def _settings() -> Settings:
     return Settings()
 
 
-def _context(settings: Settings) -> Context:
-    """What every mapping needs: the boundaries, the area look-up, the time of the run, the salt."""
+def _context(settings: Settings, neighbourhood: str | None = None) -> Context:
+    """What every mapping needs: the boundaries, the area look-up, the time of the run, the salt, and
+    the neighbourhood of every record for files that name none (``ingest --neighbourhood``)."""
     from connectors.base import Context
     from connectors.placing import AreaLookup, Neighbourhoods
 
@@ -43,7 +44,13 @@ def _context(settings: Settings) -> Context:
         else AreaLookup.empty()
     )
     salt = settings.pseudonym_salt.get_secret_value().encode("utf-8")
-    return Context(neighbourhoods=neighbourhoods, recorded_time=datetime.now(UTC), salt=salt, areas=areas)
+    return Context(
+        neighbourhoods=neighbourhoods,
+        recorded_time=datetime.now(UTC),
+        salt=salt,
+        areas=areas,
+        neighbourhood=neighbourhood,
+    )
 
 
 @app.callback()
@@ -77,6 +84,14 @@ def wait(timeout: Annotated[float, typer.Option(help="seconds before giving up")
 def ingest(
     path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="the file to read")],
     source: Annotated[str, typer.Option("--source", help="connector name, e.g. police-uk-crime")],
+    neighbourhood: Annotated[
+        str | None,
+        typer.Option(
+            "--neighbourhood",
+            help="id or name of the neighbourhood every record belongs to, for files that name none "
+            "(police-uk-priorities, police-uk-events)",
+        ),
+    ] = None,
 ) -> None:
     """Validate, redact and place each record, publish the events; print one JSON summary line."""
     from connectors import ingest as ingest_run
@@ -85,7 +100,7 @@ def ingest(
 
     settings = _settings()
     connector = connector_for(source)
-    context = _context(settings)
+    context = _context(settings, neighbourhood)
     publisher = KafkaPublisher(settings.bootstrap_servers)
     try:
         with tqdm(desc=f"ingest {path.name}", unit=" records", disable=not sys.stderr.isatty()) as bar:
@@ -164,10 +179,12 @@ def dlq_list(
 
 
 _REPLAY_HELP = (
-    "Map each open dead letter again; publish what now passes, dead-letter again what still fails; "
-    "print one JSON summary line (replayed, published, still_rejected, exhausted, reasons).\n\n"
+    "Map each open dead letter again; publish what now passes (every event of a record, such as a "
+    "meeting and its actions), dead-letter again what still fails; print one JSON summary line "
+    "(replayed, published, events_published, still_rejected, exhausted, reasons).\n\n"
     "Each record is mapped by its connector as things are now: the theme tables, the area look-up, "
-    "the boundaries and the mapping file the record was read with (fix those first). "
+    "the boundaries and the mapping file the record was read with (fix those first), and with the "
+    "--neighbourhood it was ingested with. "
     "A record keeps the event id it would have had, so replaying it or ingesting it again never "
     "makes a second event; each try is counted, and a record tried --max-attempts times is left alone.\n\n"
     "Records are replayed from the fields their dead letters kept, which were redacted of personal "
@@ -225,6 +242,37 @@ def query(sql: Annotated[str, typer.Argument(help="one SELECT over the projectio
         ) from exc
     try:
         sys.stdout.write(store.query_csv(con, sql))
+    finally:
+        con.close()
+
+
+@app.command()
+def rebuild(
+    timeout: Annotated[float, typer.Option(help="seconds to wait for the read-side service")] = 3600.0,
+) -> None:
+    """Recompute every projection from the retained event log and swap the new tables in atomically.
+
+    Runs inside the read-side service when it is up (analysts keep querying meanwhile), else here.
+    """
+    settings = _settings()
+    if processes.pid_of(settings, "service") is not None:
+        request = urllib.request.Request(settings.service_url + "/rebuild", data=b"", method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                typer.echo(response.read().decode("utf-8").strip())
+                return
+        except urllib.error.HTTPError as exc:
+            raise ServiceUnavailable(f"the rebuild failed: {exc.read().decode('utf-8', 'replace')}") from exc
+        except (urllib.error.URLError, OSError) as exc:
+            raise ServiceUnavailable(f"the read-side service did not answer: {exc}") from exc
+    import threading
+
+    from projections import store
+    from projections.rebuild import rebuild as run_rebuild
+
+    con = store.connect(settings.database)
+    try:
+        typer.echo(json.dumps(run_rebuild(settings, con, threading.Lock()).as_dict()))
     finally:
         con.close()
 

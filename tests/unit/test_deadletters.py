@@ -1,10 +1,12 @@
-"""Dead letters: grouping by record, selection, and replay through a fixed mapping, in memory."""
+"""Dead letters: grouping by record, selection, and replay through a fixed mapping, boundaries or
+clock, in memory."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,11 +17,20 @@ from connectors.council_csv import CouncilCsvConnector
 from connectors.fixmystreet import FixMyStreetConnector
 from connectors.ingest import ListPublisher
 from connectors.placing import AreaLookup, Neighbourhoods
+from connectors.privacy import pseudonym
 from connectors.registry import connector_for
 from connectors.rejections import DeadLetter
+from connectors.surveys import SurveysConnector
 from engage.errors import ConfigurationError
-from engage.settings import REPO_ROOT
-from events import PartnerCallLogged
+from engage.settings import REPO_ROOT, Settings
+from events import (
+    ActionRecorded,
+    MeetingHeld,
+    PartnerCallLogged,
+    PrioritySet,
+    SurveyResponseReceived,
+    Theme,
+)
 from events.codec import encode
 from tests.conftest import ingest_in_memory
 
@@ -122,6 +133,7 @@ class TestReplay:
         assert summary.as_dict() == {
             "replayed": 3,
             "published": 0,
+            "events_published": 0,
             "still_rejected": 3,
             "exhausted": 0,
             "reasons": {"malformed": 1, "unmapped_category": 1, "unplaced": 1},
@@ -203,3 +215,102 @@ class TestReplay:
         with pytest.raises(ConfigurationError, match="CODES_SHEF_A"):
             deadletters.replay(letters, connector_for, context, publisher)
         assert (publisher.events, publisher.dead_letters) == ([], [])
+
+
+def renamed(neighbourhood_id: str, name: str) -> Neighbourhoods:
+    """The boundaries with one neighbourhood renamed: a fix an operator makes to the boundaries file."""
+    settings = Settings()
+    document = json.loads(settings.boundaries_path.read_text(encoding="utf-8"))
+    for feature in document["features"]:
+        if feature["properties"][settings.boundary_id_property] == neighbourhood_id:
+            feature["properties"][settings.boundary_name_property] = name
+    return Neighbourhoods.from_geojson(
+        document, settings.boundary_id_property, settings.boundary_name_property
+    )
+
+
+class TestReplayOfEngagementSources:
+    """Sources whose records stand for several events, or name no neighbourhood, or hold respondents."""
+
+    def test_a_record_of_several_events_is_replayed_whole_in_the_neighbourhood_it_was_ingested_for(
+        self, context: Context, tmp_path: Path
+    ) -> None:
+        # A file named after no neighbourhood: only --neighbourhood places its records.
+        path = tmp_path / "priorities.json"
+        path.write_text(
+            json.dumps(
+                [
+                    {
+                        "issue": "<p>Reduce drug dealing by the station.</p>",
+                        "issue-date": "2025-09-16T00:00:00",
+                        "action": "<p>Plain-clothes patrols at the times residents named.</p>",
+                        "action-date": "2025-10-20T00:00:00",
+                    }
+                ]
+            ),
+            encoding="utf-8",
+        )
+        given = replace(context, neighbourhood="Primrose Hill")  # a name the boundaries do not hold yet
+        ran = ingest_in_memory(connector_for("police-uk-priorities"), path, given)
+        assert [letter.reason.value for letter in ran.letters.values()] == ["unknown_neighbourhood"]
+        assert ran.letters[1].neighbourhood == "Primrose Hill"
+
+        # The fix, and a replay by an operator who passes no --neighbourhood.
+        fixed = replace(context, neighbourhoods=renamed("E36007159", "Primrose Hill"))
+        publisher = ListPublisher()
+        summary = deadletters.replay(list(ran.letters.values()), connector_for, fixed, publisher)
+
+        assert (summary.replayed, summary.published, summary.events_published) == (1, 1, 2)
+        assert [type(event.payload) for event in publisher.events] == [PrioritySet, ActionRecorded]
+        assert {event.neighbourhood_id for event in publisher.events} == {"E36007159"}
+        fresh = ingest_in_memory(
+            connector_for("police-uk-priorities"), path, replace(fixed, neighbourhood="Primrose Hill")
+        )
+        assert [e.event_id for e in publisher.events] == [e.event_id for e in fresh.events]
+        assert publisher.dead_letters[0].replayed_as == publisher.events[0].event_id
+
+    def test_an_event_not_yet_held_is_published_by_a_replay_once_it_has_been(
+        self, context: Context, tmp_path: Path
+    ) -> None:
+        path = tmp_path / "events.json"
+        path.write_text(
+            json.dumps([{"title": "Ward panel", "type": "meeting", "start_date": "2026-12-01T19:00:00"}]),
+            encoding="utf-8",
+        )
+        given = replace(context, neighbourhood="E36007170")
+        letters = list(ingest_in_memory(connector_for("police-uk-events"), path, given).letters.values())
+        assert [letter.reason.value for letter in letters] == ["not_yet_held"]
+
+        later = replace(context, recorded_time=datetime(2026, 12, 2, tzinfo=UTC))
+        publisher = ListPublisher()
+        assert deadletters.replay(letters, connector_for, later, publisher).published == 1
+        assert publisher.events[0].neighbourhood_id == "E36007170"
+        assert isinstance(publisher.events[0].payload, MeetingHeld)
+
+    def test_a_survey_response_is_replayed_with_its_mapping_and_only_its_respondent_s_pseudonym(
+        self, context: Context, tmp_path: Path
+    ) -> None:
+        export = tmp_path / "survey.csv"
+        export.write_text(
+            "rid,at,who,ward,worry\nR1,2026-01-05T10:00:00+00:00,SS-99172,Kilburn,Speeding cars\n",
+            encoding="utf-8",
+        )
+        mapping = tmp_path / "survey.yaml"
+        head = "survey_id: s1\ncolumns: {id: rid, time: at, respondent: who, ward: ward, concern: worry}\n"
+        mapping.write_text(head, encoding="utf-8")
+        ran = ingest_in_memory(SurveysConnector(), export, context)
+        assert [letter.reason.value for letter in ran.letters.values()] == ["unmapped_category"]
+        # A survey tool's own id is not something redaction finds: the letter never carries it.
+        assert b"SS-99172" not in encode(ran.letters[2])
+
+        mapping.write_text(head + "themes: {Speeding cars: road_safety}\n", encoding="utf-8")
+        publisher = ListPublisher()
+        summary = deadletters.replay(list(ran.letters.values()), connector_for, context, publisher)
+        assert summary.published == 1
+        response = publisher.events[0].payload
+        assert isinstance(response, SurveyResponseReceived)
+        assert response.respondent == pseudonym("SS-99172", context.salt)
+        assert response.concerns == (Theme.ROAD_SAFETY,)
+        fresh = ingest_in_memory(SurveysConnector(), export, context).events[0]
+        assert publisher.events[0].event_id == fresh.event_id
+        assert publisher.events[0].payload == fresh.payload
