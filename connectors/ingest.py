@@ -6,17 +6,24 @@ The mapping is pure (``outcomes``); ``run`` is the shell that hands each outcome
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import structlog
 
-from connectors.base import Connector, Context, SourceRecord, events_of
-from connectors.privacy import Redactions, redact, scrub
+from connectors.base import (
+    Connector,
+    Context,
+    GuardedConnector,
+    MappedConnector,
+    SourceRecord,
+    events_of,
+)
+from connectors.privacy import Redactions, redact, redact_fields, scrub
 from connectors.rejections import DeadLetter, Reason, RecordRejected, dead_letter
-from events import Envelope
+from events import Envelope, Theme
 
 log = structlog.get_logger(__name__)
 
@@ -58,6 +65,10 @@ class Summary:
     """Events, which exceed ``published`` when a record stands for several (a meeting and its actions)."""
     reasons: Counter[str] = field(default_factory=Counter)
     redacted: Counter[str] = field(default_factory=Counter)
+    unmapped_other: int = 0
+    """Events published with the theme ``other``: what the theme tables (connectors/theme_maps.py) or
+    the keyword classifier could not place in the vocabulary. Counted so that a feed whose categories
+    the tables miss is seen, not quietly lumped together."""
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -65,12 +76,43 @@ class Summary:
             "published": self.published,
             "rejected": self.rejected,
             "events_published": self.events_published,
+            "unmapped_other": self.unmapped_other,
             "reasons": dict(sorted(self.reasons.items())),
             "redacted": dict(sorted(self.redacted.items())),
         }
 
 
 Outcome = tuple[SourceRecord, Envelope | DeadLetter, Redactions]
+
+
+def is_other(event: Envelope) -> bool:
+    """Whether an event that carries one theme carries ``other`` (meetings and surveys carry several)."""
+    return getattr(event.payload, "theme", None) == Theme.OTHER
+
+
+def mapping_of(connector: Connector) -> str:
+    """The mapping file a connector read its last file with, or "" for one that reads none."""
+    if isinstance(connector, MappedConnector) and connector.mapping_file is not None:
+        return str(connector.mapping_file.resolve())
+    return ""
+
+
+def letter_fields(
+    connector: Connector, fields: Mapping[str, Any] | None, context: Context
+) -> Mapping[str, Any] | None:
+    """What a dead letter may keep of a record's fields for a replay, before redaction."""
+    if fields is not None and isinstance(connector, GuardedConnector):
+        return connector.letter_fields(fields, context)
+    return fields
+
+
+def record_events(connector: Connector, fields: Mapping[str, Any], context: Context) -> tuple[Envelope, ...]:
+    """A record's events (at least one), or RecordRejected; for ingest and for a dead letter's replay."""
+    events = events_of(connector, fields, context)
+    if not events:
+        # A record is published or rejected, never dropped, even by a faulty connector.
+        raise RecordRejected(Reason.INVALID_VALUE, f"{connector.name} mapped the record to no event")
+    return events
 
 
 def outcomes(connector: Connector, path: Path, context: Context) -> Iterator[Outcome]:
@@ -83,19 +125,23 @@ def outcomes(connector: Connector, path: Path, context: Context) -> Iterator[Out
         try:
             if record.fields is None:
                 raise RecordRejected(Reason.MALFORMED, record.problem)
-            events = events_of(connector, record.fields, context)
-            if not events:
-                # A record is published or rejected, never dropped, even by a faulty connector.
-                raise RecordRejected(Reason.INVALID_VALUE, f"{connector.name} mapped the record to no event")
+            events = record_events(connector, record.fields, context)
         except RecordRejected as error:
             text, redactions = redact(record.text)
             # A reason may quote the value at fault; it is redacted like the record (and not counted twice).
             told = RecordRejected(error.reason, redact(error.detail)[0])
-            yield (
-                record,
-                dead_letter(connector.name, path.name, record.line, told, text, context.recorded_time),
-                redactions,
+            letter = dead_letter(
+                connector.name,
+                path.name,
+                record.line,
+                told,
+                text,
+                context.recorded_time,
+                fields=redact_fields(letter_fields(connector, record.fields, context)),
+                mapping=mapping_of(connector),
+                neighbourhood=context.neighbourhood,
             )
+            yield record, letter, redactions
             continue
         for event in events:
             scrubbed, redactions = scrub(event, context.salt)
@@ -130,6 +176,8 @@ def run(
             summary.events_published += 1
             if first_of_record:
                 summary.published += 1
+            if is_other(outcome):
+                summary.unmapped_other += 1
         if tick is not None and first_of_record:
             tick()
     publisher.flush()
