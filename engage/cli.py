@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -14,9 +17,11 @@ import duckdb
 import typer
 from tqdm import tqdm
 
-from engage import logs, processes
-from engage.errors import EngageError, QueryRejected, ServiceUnavailable
+from engage import logs, processes, table
+from engage.errors import ConfigurationError, EngageError, QueryRejected, RequestRefused, ServiceUnavailable
 from engage.settings import Settings
+from engage.table import Column
+from engage.table import render as render_table
 
 if TYPE_CHECKING:
     from connectors.base import Context
@@ -217,17 +222,22 @@ def dlq_replay(
 @app.command()
 def query(sql: Annotated[str, typer.Argument(help="one SELECT over the projections")]) -> None:
     """Answer read-only SQL as CSV: through the read-side service if it runs, else from the file."""
+    from projections.api.access import auth_headers
+
     settings = _settings()
     if processes.pid_of(settings, "service") is not None:
         request = urllib.request.Request(
-            settings.service_url + "/query", data=sql.encode("utf-8"), method="POST"
+            settings.service_url + "/query",
+            data=sql.encode("utf-8"),
+            method="POST",
+            headers={"Content-Type": "text/plain; charset=utf-8", **auth_headers(settings)},
         )
         try:
-            with urllib.request.urlopen(request, timeout=60) as response:
+            with urllib.request.urlopen(request, timeout=settings.query_timeout_s + 30) as response:
                 sys.stdout.write(response.read().decode("utf-8"))
                 return
         except urllib.error.HTTPError as exc:
-            raise QueryRejected(json.loads(exc.read()).get("error", str(exc))) from exc
+            raise QueryRejected(processes.refusal_message(exc)) from exc
         except (urllib.error.URLError, OSError) as exc:
             raise ServiceUnavailable(f"the read-side service did not answer: {exc}") from exc
     from projections import store
@@ -246,6 +256,73 @@ def query(sql: Annotated[str, typer.Argument(help="one SELECT over the projectio
         con.close()
 
 
+class OutputFormat(StrEnum):
+    TABLE = "table"
+    CSV = "csv"
+    JSON = "json"
+
+
+_AS_OF = typer.Option(
+    "--as-of", help="ISO 8601 date or date-time (UTC unless a zone is given): the answer as of then"
+)
+_FORMAT = typer.Option(
+    "--format", help="table (the default on a terminal), csv (the default when piped) or json"
+)
+
+
+def _view(
+    path: str, params: dict[str, str | None], fmt: OutputFormat | None, columns: Sequence[Column]
+) -> None:
+    """Ask the read-side service's API for a view and print it in the format asked for."""
+    from projections.api.access import auth_headers
+
+    settings = _settings()
+    chosen = fmt or (OutputFormat.TABLE if sys.stdout.isatty() else OutputFormat.CSV)
+    wanted = {k: v for k, v in params.items() if v is not None}
+    wanted["format"] = "json" if chosen is OutputFormat.JSON else "csv"
+    url = f"{settings.service_url}{path}?{urllib.parse.urlencode(wanted)}"
+    request = urllib.request.Request(url, headers=auth_headers(settings))
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            body = response.read().decode("utf-8")
+    except urllib.error.HTTPError as exc:
+        raise RequestRefused(processes.refusal_message(exc)) from exc
+    except (urllib.error.URLError, OSError) as exc:
+        raise ServiceUnavailable(
+            f"the read-side service at {settings.service_url} did not answer ({exc}); start it with "
+            "`engage up`"
+        ) from exc
+    if chosen is OutputFormat.JSON:
+        typer.echo(json.dumps(json.loads(body), indent=2, ensure_ascii=False))
+    elif chosen is OutputFormat.CSV:
+        sys.stdout.write(body)
+    else:
+        sys.stdout.write(render_table(body, columns))
+
+
+@app.command()
+def priorities(
+    neighbourhood: Annotated[str, typer.Argument(help="the neighbourhood's id or name (several: commas)")],
+    as_of: Annotated[str | None, _AS_OF] = None,
+    fmt: Annotated[OutputFormat | None, _FORMAT] = None,
+) -> None:
+    """A neighbourhood's priorities, top first, from the read-side service (every column in csv/json)."""
+    _view("/api/v1/priorities", {"neighbourhood": neighbourhood, "as_of": as_of}, fmt, table.PRIORITIES)
+
+
+@app.command()
+def tension(
+    area: Annotated[
+        str | None,
+        typer.Option("--area", help="neighbourhood ids or names separated by commas; all if left out"),
+    ] = None,
+    as_of: Annotated[str | None, _AS_OF] = None,
+    fmt: Annotated[OutputFormat | None, _FORMAT] = None,
+) -> None:
+    """Community tension per neighbourhood, highest first, from the read-side service."""
+    _view("/api/v1/tension", {"area": area, "as_of": as_of}, fmt, table.TENSION)
+
+
 @app.command()
 def rebuild(
     timeout: Annotated[float, typer.Option(help="seconds to wait for the read-side service")] = 3600.0,
@@ -256,13 +333,17 @@ def rebuild(
     """
     settings = _settings()
     if processes.pid_of(settings, "service") is not None:
-        request = urllib.request.Request(settings.service_url + "/rebuild", data=b"", method="POST")
+        from projections.api.access import auth_headers
+
+        request = urllib.request.Request(
+            settings.service_url + "/rebuild", data=b"", method="POST", headers=auth_headers(settings)
+        )
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
                 typer.echo(response.read().decode("utf-8").strip())
                 return
         except urllib.error.HTTPError as exc:
-            raise ServiceUnavailable(f"the rebuild failed: {exc.read().decode('utf-8', 'replace')}") from exc
+            raise ServiceUnavailable(f"the rebuild failed: {processes.refusal_message(exc)}") from exc
         except (urllib.error.URLError, OSError) as exc:
             raise ServiceUnavailable(f"the read-side service did not answer: {exc}") from exc
     import threading
@@ -278,11 +359,43 @@ def rebuild(
 
 
 @app.command()
-def serve() -> None:
+def serve(
+    print_openapi: Annotated[
+        bool, typer.Option("--print-openapi", help="print the API's OpenAPI document and exit")
+    ] = False,
+) -> None:
     """Run the read-side service in the foreground (what `up` starts in the background)."""
+    if print_openapi:
+        from projections.api.app import openapi_document
+
+        typer.echo(json.dumps(openapi_document(), indent=2, ensure_ascii=False))
+        return
     from projections.service import serve as run_service
 
     run_service(_settings())
+
+
+@app.command()
+def token(
+    name: Annotated[
+        str,
+        typer.Argument(help="who will hold it (letters, digits, . _ @ -); it names them in the audit log"),
+    ],
+    role: Annotated[str, typer.Option(help="analyst, partner or public")] = "partner",
+) -> None:
+    """Make a read-side API token: its hash goes into the tokens file, the token is printed once.
+
+    A token of the same name is replaced (revoked). The service reads the file again by itself.
+    """
+    from projections.api.access import Role, add_token
+
+    settings = _settings()
+    try:
+        chosen = Role(role)
+    except ValueError as exc:
+        raise ConfigurationError(f"--role {role!r} is not one of analyst, partner, public") from exc
+    typer.echo(add_token(settings.api_tokens, name, chosen))
+    typer.echo(f"stored as {name!r} ({chosen.value}) in {settings.api_tokens}", err=True)
 
 
 @app.command()

@@ -39,3 +39,8 @@ class NotCaughtUp(EngageError):
     """The consumers did not reach the end of their topics in time."""
 
     retryable = True
+
+
+class RequestRefused(EngageError):
+    """The read-side service refused a request: a bad parameter, an unknown token, or a role that may
+    not read what was asked. The message is the service's own."""

@@ -18,9 +18,10 @@ import structlog
 from pydantic import SecretStr
 
 from engage import kafka_admin
-from engage.errors import ConfigurationError, NotCaughtUp, ServiceUnavailable
+from engage.errors import ConfigurationError, NotCaughtUp, RequestRefused, ServiceUnavailable
 from engage.settings import REPO_ROOT, Settings
 from events import topics
+from projections.api.access import auth_headers, ensure_local_token
 from projections.service import SINK_GROUP, SINK_TOPICS
 
 log = structlog.get_logger(__name__)
@@ -135,15 +136,33 @@ def _alive(pid: int) -> bool:
 
 
 def service_get(settings: Settings, path: str, timeout: float = 5.0) -> dict[str, object]:
+    """GET a JSON answer from the read-side service, with the CLI's token."""
+    request = urllib.request.Request(settings.service_url + path, headers=auth_headers(settings))
     try:
-        with urllib.request.urlopen(settings.service_url + path, timeout=timeout) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             value: dict[str, object] = json.loads(response.read())
             return value
+    except urllib.error.HTTPError as exc:
+        raise RequestRefused(refusal_message(exc)) from exc
     except (urllib.error.URLError, OSError) as exc:
         raise ServiceUnavailable(
             f"the read-side service at {settings.service_url} did not answer ({exc}); "
             "start it with `engage up`"
         ) from exc
+
+
+def refusal_message(exc: urllib.error.HTTPError) -> str:
+    """The service's own reason for an error answer, with advice when the token is the problem."""
+    try:
+        message = str(json.loads(exc.read()).get("error", exc.reason))
+    except (ValueError, AttributeError, OSError):
+        message = f"HTTP {exc.code} {exc.reason}"
+    if exc.code in (401, 403):
+        message += (
+            " (the CLI sends ENGAGE_API_TOKEN, or else the local analyst token that `engage up` "
+            "writes to var/run/analyst.token)"
+        )
+    return message
 
 
 def wait_until(check: Callable[[], bool], timeout: float, what: str, interval: float = 0.5) -> None:
@@ -173,6 +192,9 @@ def wait_for_service(settings: Settings, timeout: float = 60) -> None:
 
 
 def up(settings: Settings) -> None:
+    token = ensure_local_token(settings)
+    if token is not None:
+        log.info("local_analyst_token", path=str(token))
     broker(settings, "start")
     created = kafka_admin.ensure_topics(settings)
     log.info("topics_ready", created=created)

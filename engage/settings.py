@@ -54,6 +54,19 @@ class Settings(BaseSettings):
     service_host: str = "127.0.0.1"
     """Interface the read-side service binds; 0.0.0.0 only inside a container behind its network."""
 
+    api_tokens_path: Path | None = None
+    """YAML file of the read-side API's tokens: under ``tokens``, one entry per token with ``name``,
+    ``role`` (``analyst``, ``partner`` or ``public``) and ``sha256``, the hex SHA-256 of the token
+    (the token itself is never stored). Unset: ``<var_dir>/api_tokens.yaml``, to which ``engage up``
+    adds the local analyst token the CLI uses (``<var_dir>/run/analyst.token``, mode 0600). The
+    service reads the file again when it changes, so a token is added or revoked without a restart."""
+
+    api_token: SecretStr | None = None
+    """The token the CLI sends to the read-side service; unset: ``<var_dir>/run/analyst.token``."""
+
+    query_timeout_s: float = Field(default=120.0, gt=0)
+    """Longest an analyst's SQL (POST /query) may run before the service stops it."""
+
     worker_session_timeout_s: float = Field(default=10.0, ge=6.0)
     """How soon the broker gives a dead worker's partitions to a live one (Kafka session timeout)."""
 
@@ -115,6 +128,14 @@ class Settings(BaseSettings):
     @property
     def log_dir(self) -> Path:
         return self.var_dir / "log"
+
+    @property
+    def api_tokens(self) -> Path:
+        return self.api_tokens_path or self.var_dir / "api_tokens.yaml"
+
+    @property
+    def local_token_path(self) -> Path:
+        return self.run_dir / "analyst.token"
 
     @property
     def service_url(self) -> str:

@@ -1,24 +1,24 @@
 """The read-side service: the one process that owns the DuckDB file.
 
 It runs the sink (projection rows from Kafka into DuckDB, with their offsets, in one
-transaction) and answers analysts' read-only queries over HTTP on 127.0.0.1, so that analysts
-can query while ingest runs. It binds 127.0.0.1 unless told otherwise (ENGAGE_SERVICE_HOST).
+transaction) in a thread, and the HTTP API (``projections.api.app``, FastAPI under uvicorn) that
+answers analysts, partners and the public while ingest runs. It binds 127.0.0.1 unless told
+otherwise (ENGAGE_SERVICE_HOST).
 
     GET  /health   liveness
-    GET  /status   the sink's positions and counters
-    POST /query    body: one SELECT; answer: CSV
-    POST /rebuild  recompute every projection from the event log, swap the tables in; answer: JSON
+    GET  /status   the sink's positions and counters                          (analysts)
+    POST /query    body: one SELECT; answer: CSV                              (analysts)
+    POST /rebuild  recompute every projection from the event log, swap them in (analysts)
+    GET  /api/v1/  the views: priorities, tension, coverage, feedback, alerts, evidence
 """
 
 from __future__ import annotations
 
-import json
 import signal
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import duckdb
@@ -29,7 +29,6 @@ from kafka.structs import OffsetAndMetadata
 from pydantic import ValidationError
 
 from connectors.placing import Neighbourhoods
-from engage.errors import QueryRejected
 from engage.settings import Settings
 from events import topics
 from events.codec import UndecodableEvent, decode_envelope
@@ -37,7 +36,6 @@ from projections import read_models, store
 from projections.activity import ActivityRow
 from projections.evidence import row as evidence_row
 from projections.neighbourhood import NeighbourhoodView
-from projections.rebuild import rebuild
 
 log = structlog.get_logger(__name__)
 
@@ -45,7 +43,6 @@ SINK_GROUP = "engage-sink"
 SINK_TOPICS = (topics.ACTIVITY_UPDATES, topics.NEIGHBOURHOOD_VIEWS, topics.EVENTS)
 """What the sink reads; each topic's positions are stored with the rows it wrote. The events
 themselves (already redacted) are kept as the evidence behind scores."""
-MAX_QUERY_BYTES = 64 * 1024
 
 
 @dataclass
@@ -71,6 +68,9 @@ class Sink:
 
     def stop(self) -> None:
         self._stop.set()
+
+    def stopped(self) -> bool:
+        return self._stop.is_set()
 
     def _consumer(self) -> KafkaConsumer:
         consumer = KafkaConsumer(
@@ -176,123 +176,69 @@ class Sink:
             log.warning("sink_monitoring_commit_failed", error=str(exc))
 
 
-def _handler(settings: Settings, con: duckdb.DuckDBPyConnection, sink: Sink) -> type[BaseHTTPRequestHandler]:
-    rebuilding = threading.Lock()
-
-    class Handler(BaseHTTPRequestHandler):
-        server_version = "engage-read-side"
-
-        def log_message(self, format: str, *args: Any) -> None:
-            log.debug("http_request", line=format % args)
-
-        def _send(self, status: HTTPStatus, body: str, content_type: str) -> None:
-            data = body.encode("utf-8")
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def _json(self, status: HTTPStatus, value: object) -> None:
-            self._send(status, json.dumps(value), "application/json")
-
-        def do_GET(self) -> None:
-            if self.path == "/health":
-                self._json(HTTPStatus.OK, {"status": "ok"})
-            elif self.path == "/status":
-                stats = sink.stats
-                self._json(
-                    HTTPStatus.OK,
-                    {
-                        "positions": {
-                            topic: {str(p): o for p, o in sorted(offsets.items())}
-                            for topic, offsets in stats.positions.items()
-                        },
-                        "batches": stats.batches,
-                        "rows_written": stats.rows_written,
-                        "updates_read": stats.updates_read,
-                        "undecodable": stats.undecodable,
-                    },
-                )
-            else:
-                self._json(HTTPStatus.NOT_FOUND, {"error": f"no such path {self.path}; try /query"})
-
-        def do_POST(self) -> None:
-            if self.path == "/rebuild":
-                self._rebuild()
-                return
-            if self.path != "/query":
-                self._json(HTTPStatus.NOT_FOUND, {"error": f"no such path {self.path}; try /query"})
-                return
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > MAX_QUERY_BYTES:
-                self._json(
-                    HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-                    {"error": f"a query may be at most {MAX_QUERY_BYTES} bytes"},
-                )
-                return
-            sql = self.rfile.read(length).decode("utf-8", errors="replace")
-            try:
-                body = store.query_csv(con.cursor(), sql)
-            except QueryRejected as exc:
-                self._json(HTTPStatus.BAD_REQUEST, {"error": str(exc)})
-                return
-            except Exception as exc:  # an analyst must get an answer, never a dropped connection
-                log.exception("query_failed", sql=sql[:200])
-                self._json(HTTPStatus.INTERNAL_SERVER_ERROR, {"error": f"internal error: {exc}"})
-                return
-            log.info("query_answered", sql=sql[:200], client=self.client_address[0])
-            self._send(HTTPStatus.OK, body, "text/csv; charset=utf-8")
-
-        def _rebuild(self) -> None:
-            if not rebuilding.acquire(blocking=False):
-                self._json(HTTPStatus.CONFLICT, {"error": "a rebuild is already running; wait for it"})
-                return
-            try:
-                summary = rebuild(settings, con.cursor(), sink.lock)
-            except Exception as exc:  # the operator must get an answer, and the live tables stay
-                log.exception("rebuild_failed")
-                self._json(HTTPStatus.INTERNAL_SERVER_ERROR, {"error": f"rebuild failed: {exc}"})
-                return
-            finally:
-                rebuilding.release()
-            self._json(HTTPStatus.OK, summary.as_dict())
-
-    return Handler
-
-
 def serve(settings: Settings) -> None:
-    """Run the sink and the query API until SIGTERM or SIGINT."""
+    """Run the sink and the HTTP API (uvicorn) until SIGTERM or SIGINT."""
+    import uvicorn
+
+    from projections.api.app import create_app
+
     con = store.connect(settings.database)
     neighbourhoods = Neighbourhoods.load(
         settings.boundaries_path, settings.boundary_id_property, settings.boundary_name_property
     )
     store.replace_neighbourhoods(con, neighbourhoods.all)
     sink = Sink(settings, con.cursor())
-    server = ThreadingHTTPServer(
-        (settings.service_host, settings.service_port), _handler(settings, con, sink)
+    app = create_app(con, settings, sink=sink)
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host=settings.service_host,
+            port=settings.service_port,
+            log_config=None,
+            access_log=False,  # the audit log has every request
+            timeout_graceful_shutdown=10,
+        )
     )
-    server.daemon_threads = True
+    failed: list[BaseException] = []
 
     def shutdown(signum: int, _frame: object) -> None:
         log.info("read_side_stopping", signal=signal.Signals(signum).name)
         sink.stop()
-        threading.Thread(target=server.shutdown, daemon=True).start()
+        server.should_exit = True
 
+    def run_sink() -> None:
+        # The sink starts once the API answers, as before: `engage up` waits for /health.
+        while not server.started:
+            if sink.stopped() or server.should_exit:
+                return
+            time.sleep(0.05)
+        log.info(
+            "read_side_ready",
+            database=str(settings.database),
+            url=settings.service_url,
+            started_at=datetime.now(UTC).isoformat(),
+        )
+        try:
+            sink.run()
+        except BaseException as exc:
+            # Without its sink the service would answer stale tables: stop, and let the operator see why.
+            log.exception("sink_failed")
+            failed.append(exc)
+            server.should_exit = True
+
+    # uvicorn puts these handlers back after its own shutdown and raises the signal again: the sink
+    # then stops through them too.
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)
-    http_thread = threading.Thread(target=server.serve_forever, name="http", daemon=True)
-    http_thread.start()
-    log.info(
-        "read_side_ready",
-        database=str(settings.database),
-        url=settings.service_url,
-        started_at=datetime.now(UTC).isoformat(),
-    )
+    sink_thread = threading.Thread(target=run_sink, name="sink", daemon=True)
+    sink_thread.start()
     try:
-        sink.run()
+        server.run()
     finally:
-        server.shutdown()
-        server.server_close()
+        sink.stop()
+        sink_thread.join(timeout=60)
+        app.state.audit.close()
         con.close()
         log.info("read_side_stopped")
+    if failed:
+        raise failed[0]
