@@ -70,7 +70,7 @@ EXAMPLES = (
 class Built:
     events: list[Envelope]
     texts: list[str]
-    """Every event's free text (as the evidence store keeps it), non-empty ones only."""
+    """Every piece of the events' free text (as the evidence store keeps it), non-empty ones only."""
 
 
 def _event(n: int, hood: str, at: datetime, payload: Payload, marking: ProtectiveMarking) -> Envelope:
@@ -160,7 +160,7 @@ def build(con: duckdb.DuckDBPyConnection) -> Built:
     read_models.write_views(con, alerted(events))
     store.write_events(con, [evidence.row(e, 0, i) for i, e in enumerate(events)], topics.EVENTS, {})
     store.replace_neighbourhoods(con, hoods.all)
-    texts = [t for t in (evidence.free_text(e) for e in events) if t.strip()]
+    texts = [line for e in events for line in evidence.free_text(e).split("\n") if line.strip()]
     return Built(events, texts)
 
 

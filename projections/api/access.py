@@ -217,7 +217,12 @@ def _entries(path: Path) -> list[TokenEntry]:
 def add_token(path: Path, name: str, role: Role) -> str:
     """Make a new token for ``name`` (replacing one of that name), store its hash; returns the token."""
     token = new_token()
-    entry = TokenEntry(name=name, role=role, sha256=hash_token(token))
+    try:
+        entry = TokenEntry(name=name, role=role, sha256=hash_token(token))
+    except ValidationError as exc:
+        raise ConfigurationError(
+            f"the name {name[:80]!r} cannot name a token: use 1 to 80 letters, digits, '.', '_', '@' or '-'"
+        ) from exc
     kept = [e for e in _entries(path) if e.name != name]
     _write_private(path, dump_tokens([*kept, entry]))
     return token

@@ -24,6 +24,7 @@ from engage import processes
 from engage.settings import Settings
 from events import Envelope
 from projections import read_models
+from projections.api.access import auth_headers
 
 pytestmark = pytest.mark.integration
 
@@ -51,7 +52,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
 
 
 def query(settings: Settings, sql: str) -> list[dict[str, str]]:
-    request = urllib.request.Request(settings.service_url + "/query", data=sql.encode(), method="POST")
+    """Rows of an analyst's SQL, through the service, with the local analyst token `engage up` made."""
+    request = urllib.request.Request(
+        settings.service_url + "/query", data=sql.encode(), method="POST", headers=auth_headers(settings)
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         return list(csv.DictReader(io.StringIO(response.read().decode())))
 
@@ -103,7 +107,9 @@ def snapshot(settings: Settings) -> dict[str, list[dict[str, str]]]:
 
 
 def rebuild(settings: Settings) -> dict[str, object]:
-    request = urllib.request.Request(settings.service_url + "/rebuild", data=b"", method="POST")
+    request = urllib.request.Request(
+        settings.service_url + "/rebuild", data=b"", method="POST", headers=auth_headers(settings)
+    )
     with urllib.request.urlopen(request, timeout=600) as response:
         result: dict[str, object] = json.loads(response.read())
         return result
