@@ -55,7 +55,9 @@ run: setup ## the demo: every channel for Camden through Kafka and Faust into Du
 	$(ENGAGE) query "select n.name, c.channels_missing, c.seldom_heard_gaps, c.recurring_issues \
 	  from coverage_current c join neighbourhoods n using (neighbourhood_id) order by n.name"; \
 	echo; echo "Database: $(CURDIR)/var/engage.duckdb; tables priority_, tension_, coverage_, feedback_ current and history,"; \
-	echo "tension_alerts, activity_current. Ask it: $(ENGAGE) query \"select * from tension_current\""
+	echo "tension_alerts, activity_current. Ask it: $(ENGAGE) query \"select * from tension_current\""; \
+	echo "With the stack up ($(ENGAGE) up), through the API as the local analyst: $(ENGAGE) priorities Kilburn,"; \
+	echo "$(ENGAGE) tension --as-of 2026-01-15 (README: the read side, roles, audit)"
 
 test: setup lint ## set up, lint, and run every test (integration tests start a real broker)
 	$(BIN)/pytest
