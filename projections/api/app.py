@@ -38,7 +38,7 @@ from engage.errors import EngageError, QueryRejected
 from engage.settings import Settings
 from projections import store
 from projections.api import formats, views
-from projections.api.access import PUBLIC, Principal, Refusal, StaticTokens, TokenFile, Tokens, resolve
+from projections.api.access import PUBLIC, Principal, Refusal, Role, StaticTokens, TokenFile, Tokens, resolve
 from projections.api.audit import AuditLog, AuditRecord
 from projections.api.formats import Format
 from projections.api.models import (
@@ -189,6 +189,25 @@ _DOWNLOADS: dict[int | str, dict[str, Any]] = {
     }
 }
 
+
+ROLES_KEY = "x-roles"
+"""Each operation's roles in the OpenAPI document (from ``policy.POLICY``)."""
+
+
+def _roles(view: View) -> dict[str, Any]:
+    return {ROLES_KEY: sorted(r.value for r in POLICY[view].readers)}
+
+
+def _optional_tokens(document: dict[str, Any]) -> dict[str, Any]:
+    """A token is optional (public reads) on the operations the public may call."""
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            security = operation.get("security", [])
+            if Role.PUBLIC.value in operation.get(ROLES_KEY, ()) and {} not in security:
+                operation["security"] = [{}, *security]
+    return document
+
+
 AsOf = Annotated[
     str | None,
     Query(
@@ -270,6 +289,7 @@ def _views_router(side: ReadSide) -> APIRouter:
         response_model=Answer[NeighbourhoodRow],
         responses=_DOWNLOADS,
         summary="The neighbourhoods: ids and names",
+        openapi_extra=_roles(View.NEIGHBOURHOODS),
     )
     def neighbourhoods(
         principal: Annotated[Principal, Depends(reader(View.NEIGHBOURHOODS))],
@@ -285,6 +305,7 @@ def _views_router(side: ReadSide) -> APIRouter:
         response_model=Answer[PriorityRow],
         responses={**_DOWNLOADS, **_NOT_FOUND},
         summary="What each neighbourhood wants dealt with, ranked",
+        openapi_extra=_roles(View.PRIORITIES),
     )
     def priorities(
         principal: Annotated[Principal, Depends(reader(View.PRIORITIES))],
@@ -309,6 +330,7 @@ def _views_router(side: ReadSide) -> APIRouter:
         response_model=Answer[TensionRow],
         responses={**_DOWNLOADS, **_NOT_FOUND},
         summary="Community tension per neighbourhood (OFFICIAL-SENSITIVE)",
+        openapi_extra=_roles(View.TENSION),
     )
     def tension(
         principal: Annotated[Principal, Depends(reader(View.TENSION))],
@@ -329,6 +351,7 @@ def _views_router(side: ReadSide) -> APIRouter:
         response_model=Answer[TimelineRow],
         responses={**_DOWNLOADS, **_NOT_FOUND},
         summary="A neighbourhood's tension timeline: every change of level, and why",
+        openapi_extra=_roles(View.TENSION_TIMELINE),
     )
     def tension_timeline(
         principal: Annotated[Principal, Depends(reader(View.TENSION_TIMELINE))],
@@ -347,6 +370,7 @@ def _views_router(side: ReadSide) -> APIRouter:
         response_model=Answer[CoverageRow],
         responses={**_DOWNLOADS, **_NOT_FOUND},
         summary="Who has been heard in each neighbourhood, and who has not",
+        openapi_extra=_roles(View.COVERAGE),
     )
     def coverage(
         principal: Annotated[Principal, Depends(reader(View.COVERAGE))],
@@ -367,6 +391,7 @@ def _views_router(side: ReadSide) -> APIRouter:
         response_model=Answer[FeedbackRow],
         responses={**_DOWNLOADS, **_NOT_FOUND},
         summary="You said, we did: what became of each priority",
+        openapi_extra=_roles(View.FEEDBACK),
     )
     def feedback(
         principal: Annotated[Principal, Depends(reader(View.FEEDBACK))],
@@ -391,6 +416,7 @@ def _views_router(side: ReadSide) -> APIRouter:
         response_model=Answer[AlertRow],
         responses={**_DOWNLOADS, **_NOT_FOUND},
         summary="Rises of tension as they were raised, newest first (OFFICIAL-SENSITIVE)",
+        openapi_extra=_roles(View.ALERTS),
     )
     def alerts(
         principal: Annotated[Principal, Depends(reader(View.ALERTS))],
@@ -412,6 +438,7 @@ def _views_router(side: ReadSide) -> APIRouter:
         response_model=Answer[EvidenceRow],
         responses={**_DOWNLOADS, **_NOT_FOUND},
         summary="The events behind a score, as redacted by the connectors, newest first (analysts)",
+        openapi_extra=_roles(View.EVIDENCE),
     )
     def evidence(
         principal: Annotated[Principal, Depends(reader(View.EVIDENCE))],
@@ -460,7 +487,13 @@ def _operations_router(side: ReadSide) -> APIRouter:
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    @ops.get("/status", response_model=StatusBody, responses=_ERRORS, summary="The sink's positions")
+    @ops.get(
+        "/status",
+        response_model=StatusBody,
+        responses=_ERRORS,
+        summary="The sink's positions",
+        openapi_extra=_roles(View.OPERATIONS),
+    )
     def status(_: Annotated[Principal, Depends(reader(View.OPERATIONS))]) -> dict[str, object]:
         if side.sink is None:
             return {
@@ -494,11 +527,12 @@ def _operations_router(side: ReadSide) -> APIRouter:
             413: {"model": ErrorBody, "description": f"The SQL is longer than {MAX_QUERY_BYTES} bytes."},
         },
         openapi_extra={
+            **_roles(View.QUERY),
             "requestBody": {
                 "required": True,
                 "description": "One SELECT (or EXPLAIN) over the read models, as UTF-8 text.",
                 "content": {"text/plain": {"schema": {"type": "string"}}},
-            }
+            },
         },
         summary="Answer an analyst's read-only SQL as CSV",
     )
@@ -526,6 +560,7 @@ def _operations_router(side: ReadSide) -> APIRouter:
             503: {"model": ErrorBody, "description": "The broker did not answer."},
         },
         summary="Recompute every projection from the event log and swap the tables in",
+        openapi_extra=_roles(View.OPERATIONS),
     )
     def rebuild_now(_: Annotated[Principal, Depends(reader(View.OPERATIONS))]) -> dict[str, object]:
         if not side.rebuilding.acquire(blocking=False):
@@ -634,6 +669,8 @@ def create_app(
         redoc_url=None,
         lifespan=lifespan,
     )
+    generate = app.openapi
+    app.openapi = lambda: _optional_tokens(generate())  # type: ignore[method-assign]
     app.state.read_side = side
     app.state.audit = audit
     _handlers(app)

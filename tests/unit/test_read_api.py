@@ -471,5 +471,20 @@ class TestContract:
                 for row in rows:
                     model.model_validate(row)
 
+    def test_the_document_says_who_may_call_what_and_where_a_token_is_optional(self) -> None:
+        operations = {
+            f"{method} {path}": op
+            for path, ops in openapi_document()["paths"].items()
+            for method, op in ops.items()
+        }
+        assert operations["get /api/v1/evidence"]["x-roles"] == ["analyst"]
+        assert operations["get /api/v1/tension"]["x-roles"] == ["analyst", "partner"]
+        assert operations["post /query"]["x-roles"] == ["analyst"]
+        for name, op in operations.items():
+            if name == "get /health":
+                assert "security" not in op
+                continue
+            assert ({} in op["security"]) == ("public" in op["x-roles"]), name
+
     def test_every_view_has_a_policy(self) -> None:
         assert set(POLICY) == set(View)
