@@ -1,12 +1,14 @@
 """An ingest run: every record read is either published as an event or dead-lettered with its reason.
 
-The mapping is pure (``outcomes``); ``run`` is the shell that hands each outcome to a publisher.
+One record at a time: ``settle`` maps it (pure), ``step`` publishes what became of it. ``run`` steps
+through a file; the partner gateway (``connectors/gateway``) steps through a request's records, so a
+record is validated, redacted and dead-lettered the same way whichever door it came in by.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -65,25 +67,83 @@ class Summary:
             "redacted": dict(sorted(self.redacted.items())),
         }
 
+    def add(self, done: Settled) -> None:
+        """Count one record of a run, whose steps publish every event (no duplicates)."""
+        self.read += 1
+        self.redacted.update(done.redactions.counts)
+        if done.letter is not None:
+            self.rejected += 1
+            self.reasons[done.letter.reason.value] += 1
+        else:
+            self.published += 1
 
-Outcome = tuple[SourceRecord, Envelope | DeadLetter, Redactions]
+
+Admit = Callable[[Envelope], bool]
+"""A caller's last word on a mapped, scrubbed event: True to publish it, False to leave it out as one
+already accepted; raising RecordRejected refuses the record (the gateway's grant check)."""
 
 
-def outcomes(connector: Connector, path: Path, context: Context) -> Iterator[Outcome]:
-    """Each record of the file, mapped to an event or to a dead letter. Never raises for a record."""
-    for record in connector.records(path):
-        try:
-            if record.fields is None:
-                raise RecordRejected(Reason.MALFORMED, record.problem)
-            event, redactions = scrub(connector.to_event(record.fields, context), context.salt)
-            yield record, event, redactions
-        except RecordRejected as error:
-            text, redactions = redact(record.text)
-            yield (
-                record,
-                dead_letter(connector.name, path.name, record.line, error, text, context.recorded_time),
-                redactions,
-            )
+def _publish_all(_event: Envelope) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What became of one record: its events were published, or left out as duplicates, or it was
+    dead-lettered."""
+
+    record: SourceRecord
+    published: tuple[Envelope, ...]
+    duplicates: tuple[Envelope, ...]
+    """Mapped and allowed, but already accepted before, so not published again."""
+    letter: DeadLetter | None
+    redactions: Redactions
+
+    @property
+    def events(self) -> tuple[Envelope, ...]:
+        return self.published + self.duplicates
+
+
+def settle(
+    connector: Connector, record: SourceRecord, file: str, context: Context, admit: Admit = _publish_all
+) -> Settled:
+    """Map one record, scrub its event and let ``admit`` judge it, or make its dead letter. Pure, and
+    never raises for a record: every way a record can fail is a RecordRejected."""
+    try:
+        if record.fields is None:
+            raise RecordRejected(Reason.MALFORMED, record.problem)
+        event, redactions = scrub(connector.to_event(record.fields, context), context.salt)
+        if admit(event):
+            return Settled(record, (event,), (), None, redactions)
+        return Settled(record, (), (event,), None, redactions)
+    except RecordRejected as error:
+        text, redactions = redact(record.text)
+        letter = dead_letter(connector.name, file, record.line, error, text, context.recorded_time)
+        return Settled(record, (), (), letter, redactions)
+
+
+def step(
+    connector: Connector,
+    record: SourceRecord,
+    file: str,
+    context: Context,
+    publisher: Publisher,
+    admit: Admit = _publish_all,
+) -> Settled:
+    """The one way a record goes in, for a file (``run``) and for the gateway alike: map, scrub, then
+    publish its event or dead-letter it. The caller flushes the publisher."""
+    done = settle(connector, record, file, context, admit)
+    for event in done.published:
+        publisher.publish_event(event)
+    if done.letter is not None:
+        publisher.publish_dead_letter(done.letter)
+        log.debug(
+            "record_rejected",
+            line=done.letter.line,
+            reason=done.letter.reason.value,
+            detail=done.letter.detail,
+        )
+    return done
 
 
 def run(
@@ -93,20 +153,11 @@ def run(
     publisher: Publisher,
     tick: Callable[[], object] | None = None,
 ) -> Summary:
+    """Every record of a file through ``step``, then one flush. A re-sent file is published again:
+    the projections drop events whose ids they have seen."""
     summary = Summary()
-    for _record, outcome, redactions in outcomes(connector, path, context):
-        summary.read += 1
-        summary.redacted.update(redactions.counts)
-        if isinstance(outcome, DeadLetter):
-            publisher.publish_dead_letter(outcome)
-            summary.rejected += 1
-            summary.reasons[outcome.reason.value] += 1
-            log.debug(
-                "record_rejected", line=outcome.line, reason=outcome.reason.value, detail=outcome.detail
-            )
-        else:
-            publisher.publish_event(outcome)
-            summary.published += 1
+    for record in connector.records(path):
+        summary.add(step(connector, record, path.name, context, publisher))
         if tick is not None:
             tick()
     publisher.flush()
