@@ -63,15 +63,18 @@ def post_records(
     key_id: str,
     secret: bytes,
     timeout: float = 30.0,
+    timestamp: int | None = None,
 ) -> dict[str, Any]:
     """Send records, return the gateway's receipt (one answer per record).
 
     Raises urllib.error.HTTPError on a refusal: its JSON body says why (``error``, ``detail``). After a
     503 send the same records again, signed anew: those already accepted come back as ``duplicate``.
+    The same body signed twice in one second has the same signature, and the second is refused as a
+    replay (409): a retry must carry a later timestamp.
     """
     path = records_path(source)
     body = encode_records(records)
-    headers = {"Content-Type": "application/json", **sign(key_id, secret, "POST", path, body)}
+    headers = {"Content-Type": "application/json", **sign(key_id, secret, "POST", path, body, timestamp)}
     request = urllib.request.Request(base_url.rstrip("/") + path, data=body, headers=headers, method="POST")
     with urllib.request.urlopen(request, timeout=timeout) as response:
         receipt: dict[str, Any] = json.loads(response.read())

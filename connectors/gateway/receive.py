@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -157,6 +158,9 @@ class Gateway:
                 # The events are on the broker: the answer stands; only a later duplicate is missed.
                 log.error("accepted_ids_not_saved", error=str(exc), events=len(staged.events))
         results = tuple(answer(i, done) for i, done in enumerate(steps))
+        redacted: Counter[str] = Counter()
+        for done in steps:
+            redacted.update(done.redactions.counts)
         receipt = Receipt(
             request_id=request_id,
             partner=grant.partner,
@@ -174,5 +178,6 @@ class Gateway:
             accepted=receipt.accepted,
             duplicate=receipt.duplicate,
             rejected=receipt.rejected,
+            redacted=dict(sorted(redacted.items())),
         )
         return receipt

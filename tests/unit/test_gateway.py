@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,7 @@ from tests.gateway_support import (
     post_records,
     post_signed,
 )
+from tests.unit.test_architecture import SHELL_LIBRARIES, imported_roots
 
 SKEW = 300
 
@@ -557,3 +559,14 @@ class TestDocuments:
         )
         assert headers[SIGNATURE_HEADER] in guide
         assert hashlib.sha256(body).hexdigest() in guide
+
+
+class TestArchitecture:
+    def test_the_gateway_imports_no_kafka_the_command_line_hands_it_a_publisher(self) -> None:
+        for path in sorted((REPO_ROOT / "connectors" / "gateway").glob("*.py")):
+            assert not imported_roots(path) & SHELL_LIBRARIES, path.name
+
+    def test_the_partner_client_needs_only_the_standard_library(self) -> None:
+        assert imported_roots(REPO_ROOT / "connectors" / "gateway" / "client.py") <= set(
+            sys.stdlib_module_names
+        ) | {"__future__"}
