@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from connectors.placing import Neighbourhood, Neighbourhoods
 from connectors.rejections import Reason, RecordRejected
@@ -37,6 +37,9 @@ class Context:
     neighbourhoods: Neighbourhoods
     recorded_time: datetime
     salt: bytes
+    neighbourhood: str | None = None
+    """The neighbourhood (id or name) of every record in the file, for sources whose records name
+    none, such as police.uk priorities and events: ``engage ingest --neighbourhood``."""
 
 
 class Connector(Protocol):
@@ -47,6 +50,23 @@ class Connector(Protocol):
     def to_event(self, record: Mapping[str, Any], context: Context) -> Envelope:
         """Map one record's fields to an event, or raise RecordRejected."""
         ...
+
+
+@runtime_checkable
+class MultiEventConnector(Connector, Protocol):
+    """A connector whose records may each stand for several facts (a meeting and the actions it
+    reported back). Ingest counts the record once, as published or rejected, and its events apart."""
+
+    def to_events(self, record: Mapping[str, Any], context: Context) -> tuple[Envelope, ...]:
+        """Map one record's fields to all of its events (at least one), or raise RecordRejected."""
+        ...
+
+
+def events_of(connector: Connector, record: Mapping[str, Any], context: Context) -> tuple[Envelope, ...]:
+    """A record's events, whether its connector maps a record to one event or to several."""
+    if isinstance(connector, MultiEventConnector):
+        return connector.to_events(record, context)
+    return (connector.to_event(record, context),)
 
 
 def event_id(source: str, natural_key: str) -> str:

@@ -15,7 +15,7 @@ from typing import Protocol
 
 import structlog
 
-from connectors.base import Connector, Context, SourceRecord
+from connectors.base import Connector, Context, SourceRecord, events_of
 from connectors.privacy import Redactions, redact, scrub
 from connectors.rejections import DeadLetter, Reason, RecordRejected, dead_letter
 from events import Envelope
@@ -54,7 +54,10 @@ class ListPublisher:
 class Summary:
     read: int = 0
     published: int = 0
+    """Records mapped to events; ``read = published + rejected``."""
     rejected: int = 0
+    events_published: int = 0
+    """Events, which exceed ``published`` when a record stands for several (a meeting and its actions)."""
     reasons: Counter[str] = field(default_factory=Counter)
     redacted: Counter[str] = field(default_factory=Counter)
 
@@ -63,6 +66,7 @@ class Summary:
             "read": self.read,
             "published": self.published,
             "rejected": self.rejected,
+            "events_published": self.events_published,
             "reasons": dict(sorted(self.reasons.items())),
             "redacted": dict(sorted(self.redacted.items())),
         }
@@ -76,15 +80,16 @@ class Summary:
             self.reasons[done.letter.reason.value] += 1
         else:
             self.published += 1
+            self.events_published += len(done.published)
 
 
-Admit = Callable[[Envelope], bool]
-"""A caller's last word on a mapped, scrubbed event: True to publish it, False to leave it out as one
-already accepted; raising RecordRejected refuses the record (the gateway's grant check)."""
+Admit = Callable[[tuple[Envelope, ...]], tuple[bool, ...]]
+"""A caller's last word on a record's mapped, scrubbed events: for each, True to publish it or False to
+leave it out as already accepted; raising RecordRejected refuses the whole record (the gateway's grant)."""
 
 
-def _publish_all(_event: Envelope) -> bool:
-    return True
+def _publish_all(events: tuple[Envelope, ...]) -> tuple[bool, ...]:
+    return (True,) * len(events)
 
 
 @dataclass(frozen=True)
@@ -93,33 +98,45 @@ class Settled:
     dead-lettered."""
 
     record: SourceRecord
+    events: tuple[Envelope, ...]
+    """The record's events, scrubbed, in the connector's order; none when it was rejected."""
     published: tuple[Envelope, ...]
-    duplicates: tuple[Envelope, ...]
-    """Mapped and allowed, but already accepted before, so not published again."""
+    """Those of ``events`` that were published; the others had been accepted before."""
     letter: DeadLetter | None
     redactions: Redactions
 
     @property
-    def events(self) -> tuple[Envelope, ...]:
-        return self.published + self.duplicates
+    def duplicates(self) -> tuple[Envelope, ...]:
+        return tuple(event for event in self.events if event not in self.published)
 
 
 def settle(
     connector: Connector, record: SourceRecord, file: str, context: Context, admit: Admit = _publish_all
 ) -> Settled:
-    """Map one record, scrub its event and let ``admit`` judge it, or make its dead letter. Pure, and
-    never raises for a record: every way a record can fail is a RecordRejected."""
+    """Map one record to its events, scrub them and let ``admit`` judge them, or make the record's dead
+    letter. Pure, and never raises for a record: every way a record can fail is a RecordRejected."""
     try:
         if record.fields is None:
             raise RecordRejected(Reason.MALFORMED, record.problem)
-        event, redactions = scrub(connector.to_event(record.fields, context), context.salt)
-        if admit(event):
-            return Settled(record, (event,), (), None, redactions)
-        return Settled(record, (), (event,), None, redactions)
+        mapped = events_of(connector, record.fields, context)
+        if not mapped:
+            # A record is published or rejected, never dropped, even by a faulty connector.
+            raise RecordRejected(Reason.INVALID_VALUE, f"{connector.name} mapped the record to no event")
+        redactions = Redactions()
+        events = []
+        for event in mapped:
+            scrubbed, found = scrub(event, context.salt)
+            redactions.add(found)
+            events.append(scrubbed)
+        verdicts = admit(tuple(events))
     except RecordRejected as error:
         text, redactions = redact(record.text)
-        letter = dead_letter(connector.name, file, record.line, error, text, context.recorded_time)
+        # A reason may quote the value at fault; it is redacted like the record (and not counted twice).
+        told = RecordRejected(error.reason, redact(error.detail)[0])
+        letter = dead_letter(connector.name, file, record.line, told, text, context.recorded_time)
         return Settled(record, (), (), letter, redactions)
+    published = tuple(e for e, publish in zip(events, verdicts, strict=True) if publish)
+    return Settled(record, tuple(events), published, None, redactions)
 
 
 def step(
@@ -131,7 +148,7 @@ def step(
     admit: Admit = _publish_all,
 ) -> Settled:
     """The one way a record goes in, for a file (``run``) and for the gateway alike: map, scrub, then
-    publish its event or dead-letter it. The caller flushes the publisher."""
+    publish its events or dead-letter it. The caller flushes the publisher."""
     done = settle(connector, record, file, context, admit)
     for event in done.published:
         publisher.publish_event(event)

@@ -89,6 +89,15 @@ class Neighbourhoods:
                 Reason.UNKNOWN_NEIGHBOURHOOD, f"no neighbourhood is named {name!r}"
             ) from None
 
+    def by_id_or_name(self, key: str) -> Neighbourhood:
+        """A neighbourhood given by whoever sends the record, who may know its id or only its name."""
+        found = self._by_id.get(key.strip()) or self._by_name.get(normalise_name(key))
+        if found is None:
+            raise RecordRejected(
+                Reason.UNKNOWN_NEIGHBOURHOOD, f"no neighbourhood has the id or the name {key!r}"
+            )
+        return found
+
     def by_point(self, longitude: float, latitude: float) -> Neighbourhood:
         point = Point(longitude, latitude)
         for index in self._tree.query(point, predicate="intersects"):

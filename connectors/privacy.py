@@ -1,5 +1,16 @@
 """Personal data out before anything is published: redaction of free text, pseudonyms for handles.
 
+Removed from free text: e-mail addresses, handles, full postcodes (the district is kept: "NW1
+[postcode]"), UK phone numbers (mobile, landline, +44, spaced or not), vehicle registrations (current
+"AB12 CDE", prefix "A123 BCD" and suffix "ABC 123D" formats) and personal names. Names are found by
+evidence a reader would use: a title ("Mr", "Cllr", "PC"), a relation ("my neighbour", "her son"),
+a greeting ("Thanks"), "from number 12" after it, or a given name or a surname from the lists in
+``lexicons/``, which run on to the surname after it. Names that are also everyday words (May, Will,
+Grace) need a surname or one of those cues. Place names are kept: Camden's wards and landmarks
+(``lexicons/places.txt``), and anything followed by Street, Road, Square, Station and the like, so
+"Charlotte Street" and "St John's Wood" stay whole. ``docs/privacy.md`` has the recall measured on a
+labelled test set, and what is still missed.
+
 Only counts of what was redacted are ever logged, never values.
 """
 
@@ -11,6 +22,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from connectors import names
 from events import (
     ActionRecorded,
     Envelope,
@@ -21,18 +33,34 @@ from events import (
     TensionAssessed,
 )
 
-# Order matters: e-mail before handle (both hold "@"), postcode before phone-like digit runs.
+# Order matters: e-mail before handle (both hold "@"), postcode before phone-like digit runs, and names
+# last, once the structured kinds have become placeholders.
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("email", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
     ("handle", re.compile(r"(?<![\w@])@[A-Za-z0-9_]{2,30}\b")),
     (
         "postcode",
-        # A full UK postcode; the outward code (district) is kept, the inward code removed.
+        # A full UK postcode; the outward code (district) is kept, the inward code removed. "wc2h 6th"
+        # may be a postcode: a road and an ordinal ("M25 4th") lose their ordinal too, which is harmless.
         re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?)\s*[0-9][A-Z]{2}\b", re.IGNORECASE),
     ),
-    ("phone", re.compile(r"(?<!\w)(?:\+44\s?|\(?0)(?:\d[\s\-)]?){9,10}\d?(?!\w)")),
-    ("vehicle_registration", re.compile(r"\b[A-Z]{2}[0-9]{2}\s?[A-Z]{3}\b")),
+    (
+        "phone",
+        # 0 and 9 or 10 digits, or +44 / 0044 (with an optional "(0)") and 9 or 10 digits; digits may be
+        # split by spaces, dashes, dots or brackets, as people write them.
+        re.compile(r"(?<![\w+])(?:(?:\+|00)44\s?(?:\(0\)\s?)?|\(?0)\d(?:[\s\-.()]{0,2}\d){8,9}(?![\w])"),
+    ),
+    (
+        "vehicle_registration",
+        # Current (2001-): AB12 CDE; prefix (1983-2001): A123 BCD; suffix (1963-1983): ABC 123D.
+        re.compile(
+            r"\b(?:[A-Z]{2}[0-9]{2}\s?[A-Z]{3}|[A-Z][0-9]{1,3}\s?[A-Z]{3}|[A-Z]{3}\s?[0-9]{1,3}[A-Z])\b"
+        ),
+    ),
 )
+SHORT_TEXT_LIMIT = 2000
+"""The most characters an event's free-text field holds; a placeholder can be longer than what it
+replaced, so redacted text is cut back to this between words."""
 
 
 @dataclass
@@ -45,6 +73,13 @@ class Redactions:
         self.counts.update(other.counts)
 
 
+def _redact_names(text: str) -> tuple[str, int]:
+    spans = names.find(text)
+    for start, end in reversed(spans):
+        text = f"{text[:start]}[name]{text[end:]}"
+    return text, len(spans)
+
+
 def redact(text: str) -> tuple[str, Redactions]:
     found = Redactions()
     for kind, pattern in _PATTERNS:
@@ -54,7 +89,18 @@ def redact(text: str) -> tuple[str, Redactions]:
             text, n = pattern.subn(f"[{kind}]", text)
         if n:
             found.counts[kind] += n
+    text, n = _redact_names(text)
+    if n:
+        found.counts["name"] += n
     return text, found
+
+
+def _fit(text: str, limit: int = SHORT_TEXT_LIMIT) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    # Cut between words, so that no half placeholder is left; a text without spaces is cut hard.
+    return cut.rsplit(None, 1)[0] if " " in cut else cut
 
 
 def pseudonym(value: str, salt: bytes) -> str:
@@ -70,7 +116,7 @@ def scrub(envelope: Envelope, salt: bytes) -> tuple[Envelope, Redactions]:
     def clean(text: str) -> str:
         cleaned, redactions = redact(text)
         found.add(redactions)
-        return cleaned
+        return _fit(cleaned)
 
     payload = envelope.payload
     update: dict[str, object] = {}

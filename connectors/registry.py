@@ -5,8 +5,12 @@ from __future__ import annotations
 from connectors.base import Connector
 from connectors.canonical import CanonicalConnector
 from connectors.council_csv import CouncilCsvConnector
+from connectors.meetings import MeetingsConnector
 from connectors.open311 import Open311Connector
+from connectors.police_uk_api import PoliceUkEventsConnector, PoliceUkPrioritiesConnector
 from connectors.police_uk_crime import PoliceUkCrimeConnector
+from connectors.social import SocialConnector
+from connectors.surveys import SurveysConnector
 from engage.errors import ConfigurationError
 
 CONNECTORS: dict[str, type[Connector]] = {
@@ -14,6 +18,11 @@ CONNECTORS: dict[str, type[Connector]] = {
     CanonicalConnector.name: CanonicalConnector,
     Open311Connector.name: Open311Connector,
     CouncilCsvConnector.name: CouncilCsvConnector,
+    MeetingsConnector.name: MeetingsConnector,
+    PoliceUkPrioritiesConnector.name: PoliceUkPrioritiesConnector,
+    PoliceUkEventsConnector.name: PoliceUkEventsConnector,
+    SurveysConnector.name: SurveysConnector,
+    SocialConnector.name: SocialConnector,
 }
 
 

@@ -21,6 +21,8 @@ class Reason(StrEnum):
     UNPLACED = "unplaced"
     """The record's location falls in no neighbourhood, or it has no location at all."""
     UNMAPPED_CATEGORY = "unmapped_category"
+    NOT_YET_HELD = "not_yet_held"
+    """A scheduled meeting that starts after the run: ingest it again once held (it keeps its id)."""
     NOT_GRANTED = "not_granted"
     """The record lies in a neighbourhood the sending partner's grant does not cover (the gateway)."""
 

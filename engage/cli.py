@@ -56,6 +56,14 @@ def wait(timeout: Annotated[float, typer.Option(help="seconds before giving up")
 def ingest(
     path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="the file to read")],
     source: Annotated[str, typer.Option("--source", help="connector name, e.g. police-uk-crime")],
+    neighbourhood: Annotated[
+        str | None,
+        typer.Option(
+            "--neighbourhood",
+            help="id or name of the neighbourhood every record belongs to, for files that name none "
+            "(police-uk-priorities, police-uk-events)",
+        ),
+    ] = None,
 ) -> None:
     """Validate, redact and place each record, publish the events; print one JSON summary line."""
     from connectors import ingest as ingest_run
@@ -70,7 +78,9 @@ def ingest(
         settings.boundaries_path, settings.boundary_id_property, settings.boundary_name_property
     )
     salt = settings.pseudonym_salt.get_secret_value().encode("utf-8")
-    context = Context(neighbourhoods=neighbourhoods, recorded_time=datetime.now(UTC), salt=salt)
+    context = Context(
+        neighbourhoods=neighbourhoods, recorded_time=datetime.now(UTC), salt=salt, neighbourhood=neighbourhood
+    )
     publisher = KafkaPublisher(settings.bootstrap_servers)
     try:
         with tqdm(desc=f"ingest {path.name}", unit=" records", disable=not sys.stderr.isatty()) as bar:
@@ -108,6 +118,37 @@ def query(sql: Annotated[str, typer.Argument(help="one SELECT over the projectio
         ) from exc
     try:
         sys.stdout.write(store.query_csv(con, sql))
+    finally:
+        con.close()
+
+
+@app.command()
+def rebuild(
+    timeout: Annotated[float, typer.Option(help="seconds to wait for the read-side service")] = 3600.0,
+) -> None:
+    """Recompute every projection from the retained event log and swap the new tables in atomically.
+
+    Runs inside the read-side service when it is up (analysts keep querying meanwhile), else here.
+    """
+    settings = _settings()
+    if processes.pid_of(settings, "service") is not None:
+        request = urllib.request.Request(settings.service_url + "/rebuild", data=b"", method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                typer.echo(response.read().decode("utf-8").strip())
+                return
+        except urllib.error.HTTPError as exc:
+            raise ServiceUnavailable(f"the rebuild failed: {exc.read().decode('utf-8', 'replace')}") from exc
+        except (urllib.error.URLError, OSError) as exc:
+            raise ServiceUnavailable(f"the read-side service did not answer: {exc}") from exc
+    import threading
+
+    from projections import store
+    from projections.rebuild import rebuild as run_rebuild
+
+    con = store.connect(settings.database)
+    try:
+        typer.echo(json.dumps(run_rebuild(settings, con, threading.Lock()).as_dict()))
     finally:
         con.close()
 

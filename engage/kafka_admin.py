@@ -20,6 +20,9 @@ def topic_configs(settings: Settings) -> dict[str, dict[str, str]]:
         topics.EVENTS: {"retention.ms": "-1"},  # the log is the source of truth: keep it
         topics.DEADLETTER: {"retention.ms": str(settings.deadletter_retention_days * DAY_MS)},
         topics.ACTIVITY_UPDATES: {"cleanup.policy": "compact"},
+        # Compacted: a new sink gets every neighbourhood's newest view; full history comes from rebuild.
+        topics.NEIGHBOURHOOD_VIEWS: {"cleanup.policy": "compact"},
+        topics.TENSION_ALERTS: {"retention.ms": "-1"},
     }
 
 

@@ -21,7 +21,7 @@ from engage import kafka_admin
 from engage.errors import ConfigurationError, NotCaughtUp, ServiceUnavailable
 from engage.settings import REPO_ROOT, Settings
 from events import topics
-from projections.service import SINK_GROUP
+from projections.service import SINK_GROUP, SINK_TOPICS
 
 log = structlog.get_logger(__name__)
 
@@ -192,9 +192,9 @@ def down(settings: Settings) -> None:
 def caught_up(settings: Settings) -> tuple[bool, dict[str, int]]:
     """True when the worker has processed every event and the sink has stored every row."""
     worker = kafka_admin.lag(settings, settings.worker_id, topics.EVENTS)
-    sink = kafka_admin.lag(settings, SINK_GROUP, topics.ACTIVITY_UPDATES)
-    behind = {"worker": worker.total, "sink": sink.total}
-    return worker.total == 0 and sink.total == 0, behind
+    sink = sum(kafka_admin.lag(settings, SINK_GROUP, topic).total for topic in SINK_TOPICS)
+    behind = {"worker": worker.total, "sink": sink}
+    return worker.total == 0 and sink == 0, behind
 
 
 def wait(settings: Settings, timeout: float) -> None:

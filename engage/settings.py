@@ -66,6 +66,11 @@ class Settings(BaseSettings):
     boundary_name_property: str = "cmwd11nm"
     """Feature property holding the neighbourhood's name (used for name look-ups)."""
 
+    worker_batch_size: int = Field(default=500, ge=1)
+    """Events the worker folds before it writes its tables and emits views: larger batches write
+    each neighbourhood's state once for more events; smaller ones make views appear sooner."""
+    worker_batch_wait_s: float = Field(default=0.1, gt=0)
+    """How long the worker waits to fill a batch before folding what it has."""
     sink_batch_size: int = Field(default=5000, ge=1)
     """Most projection updates the sink writes to DuckDB in one transaction."""
 

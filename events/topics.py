@@ -13,4 +13,10 @@ DEADLETTER: Final = "engage.deadletter.v1"
 ACTIVITY_UPDATES: Final = "engage.projection.activity.v1"
 """The activity projection's rows as the worker updates them, keyed by neighbourhood id."""
 
-CREATED_BY_OPERATOR: Final = (EVENTS, DEADLETTER, ACTIVITY_UPDATES)
+NEIGHBOURHOOD_VIEWS: Final = "engage.projection.neighbourhood.v1"
+"""Every read model's rows for a neighbourhood (priority, tension, coverage, feedback), keyed by its id."""
+
+TENSION_ALERTS: Final = "engage.alerts.tension.v1"
+"""Each rise in a neighbourhood's tension level, with the ids of the events behind it."""
+
+CREATED_BY_OPERATOR: Final = (EVENTS, DEADLETTER, ACTIVITY_UPDATES, NEIGHBOURHOOD_VIEWS, TENSION_ALERTS)

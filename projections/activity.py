@@ -65,26 +65,42 @@ class TrackedRow(Frozen):
     """Offsets on ``row.source_partition`` applied at or above the last known committed offset."""
 
 
-def apply_at(
-    tracked: TrackedRow | None, event: Envelope, partition: int, offset: int, committed: int
-) -> TrackedRow | None:
-    """Fold ``event`` read at ``(partition, offset)``, or None when that position is already in.
+def admit(
+    previous: tuple[int, tuple[int, ...]] | None, partition: int, offset: int, committed: int
+) -> tuple[int, ...] | None:
+    """The applied offsets after taking ``(partition, offset)``, or None when it is already in.
 
+    ``previous`` is the value's ``(source_partition, applied)``, None for a value never seen.
     ``committed`` is the partition's committed offset: every position below it has been processed
     (commits advance over acknowledged offsets only, see ``streams/transport.py``), so such a
     position is skipped if it comes again, and forgotten.
     """
-    same_partition = tracked is not None and tracked.row.source_partition == partition
-    if offset < committed or (tracked is not None and same_partition and offset in tracked.applied):
+    same_partition = previous is not None and previous[0] == partition
+    if offset < committed or (previous is not None and same_partition and offset in previous[1]):
         return None
-    row = evolve(tracked.row if tracked is not None else None, event)
-    kept = tracked.applied if tracked is not None and same_partition else ()
-    applied = tuple(sorted({o for o in kept if o >= committed} | {offset}))
+    kept = previous[1] if previous is not None and same_partition else ()
+    return tuple(sorted({o for o in kept if o >= committed} | {offset}))
+
+
+def apply_at(
+    tracked: TrackedRow | None, event: Envelope, partition: int, offset: int, committed: int
+) -> TrackedRow | None:
+    """Fold ``event`` read at ``(partition, offset)``, or None when that position is already in."""
+    previous = (tracked.row.source_partition, tracked.applied) if tracked is not None else None
+    applied = admit(previous, partition, offset, committed)
+    if applied is None:
+        return None
     return TrackedRow(
-        row=row.model_copy(
-            update={"source_partition": partition, "applied_offset": max(offset, row.applied_offset)}
-        ),
+        row=evolve_at(tracked.row if tracked is not None else None, event, partition, offset),
         applied=applied,
+    )
+
+
+def evolve_at(row: ActivityRow | None, event: Envelope, partition: int, offset: int) -> ActivityRow:
+    """``evolve``, noting the log position the event was read at."""
+    evolved = evolve(row, event)
+    return evolved.model_copy(
+        update={"source_partition": partition, "applied_offset": max(offset, evolved.applied_offset)}
     )
 
 

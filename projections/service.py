@@ -7,6 +7,7 @@ can query while ingest runs. It binds 127.0.0.1 unless told otherwise (ENGAGE_SE
     GET  /health   liveness
     GET  /status   the sink's positions and counters
     POST /query    body: one SELECT; answer: CSV
+    POST /rebuild  recompute every projection from the event log, swap the tables in; answer: JSON
 """
 
 from __future__ import annotations
@@ -31,12 +32,16 @@ from connectors.placing import Neighbourhoods
 from engage.errors import QueryRejected
 from engage.settings import Settings
 from events import topics
-from projections import store
+from projections import read_models, store
 from projections.activity import ActivityRow
+from projections.neighbourhood import NeighbourhoodView
+from projections.rebuild import rebuild
 
 log = structlog.get_logger(__name__)
 
 SINK_GROUP = "engage-sink"
+SINK_TOPICS = (topics.ACTIVITY_UPDATES, topics.NEIGHBOURHOOD_VIEWS)
+"""What the sink reads; each topic's positions are stored with the rows it wrote."""
 MAX_QUERY_BYTES = 64 * 1024
 
 
@@ -46,7 +51,7 @@ class SinkStats:
     rows_written: int = 0
     updates_read: int = 0
     undecodable: int = 0
-    positions: dict[int, int] = field(default_factory=dict)
+    positions: dict[str, dict[int, int]] = field(default_factory=dict)
     last_error: str = ""
 
 
@@ -58,6 +63,8 @@ class Sink:
         self._con = con
         self._stop = threading.Event()
         self.stats = SinkStats()
+        self.lock = threading.Lock()
+        """Held while the sink writes; a rebuild holds it to swap tables in between two writes."""
 
     def stop(self) -> None:
         self._stop.set()
@@ -72,23 +79,28 @@ class Sink:
             max_poll_records=self._settings.sink_batch_size,
             fetch_max_wait_ms=self._settings.sink_batch_wait_ms,
         )
-        partitions: set[int] | None = None
-        while not self._stop.is_set():
-            partitions = consumer.partitions_for_topic(topics.ACTIVITY_UPDATES)
-            if partitions:
-                break
-            log.info("sink_waiting_for_topic", topic=topics.ACTIVITY_UPDATES)
-            self._stop.wait(1.0)
-        assigned = [TopicPartition(topics.ACTIVITY_UPDATES, p) for p in sorted(partitions or ())]
+        assigned: list[TopicPartition] = []
+        for topic in SINK_TOPICS:
+            partitions: set[int] | None = None
+            while not self._stop.is_set():
+                partitions = consumer.partitions_for_topic(topic)
+                if partitions:
+                    break
+                log.info("sink_waiting_for_topic", topic=topic)
+                self._stop.wait(1.0)
+            assigned.extend(TopicPartition(topic, p) for p in sorted(partitions or ()))
         consumer.assign(assigned)
-        stored = store.positions(self._con, topics.ACTIVITY_UPDATES)
-        for tp in assigned:
-            if tp.partition in stored:
-                consumer.seek(tp, stored[tp.partition])
-            else:
-                consumer.seek_to_beginning(tp)
-        self.stats.positions = dict(stored)
-        log.info("sink_started", topic=topics.ACTIVITY_UPDATES, resume_from=stored)
+        for topic in SINK_TOPICS:
+            stored = store.positions(self._con, topic)
+            for tp in assigned:
+                if tp.topic != topic:
+                    continue
+                if tp.partition in stored:
+                    consumer.seek(tp, stored[tp.partition])
+                else:
+                    consumer.seek_to_beginning(tp)
+            self.stats.positions[topic] = dict(stored)
+        log.info("sink_started", resume_from=self.stats.positions)
         return consumer
 
     def run(self) -> None:
@@ -105,32 +117,53 @@ class Sink:
 
     def _write(self, consumer: KafkaConsumer, polled: dict[TopicPartition, list[Any]]) -> None:
         rows: list[ActivityRow] = []
-        next_offsets: dict[int, int] = {}
+        views: list[NeighbourhoodView] = []
+        next_offsets: dict[str, dict[int, int]] = {topic: {} for topic in SINK_TOPICS}
         for tp, messages in polled.items():
+            model: type[ActivityRow] | type[NeighbourhoodView] = (
+                ActivityRow if tp.topic == topics.ACTIVITY_UPDATES else NeighbourhoodView
+            )
             for message in messages:
                 self.stats.updates_read += 1
                 try:
-                    rows.append(ActivityRow.model_validate_json(message.value))
+                    decoded = model.model_validate_json(message.value)
                 except ValidationError as exc:
                     # A row the worker could not have written: keep going, and say so loudly.
                     self.stats.undecodable += 1
                     log.error(
                         "sink_undecodable_update",
+                        topic=tp.topic,
                         partition=tp.partition,
                         offset=message.offset,
                         error=str(exc.errors()[0]["msg"]),
                     )
-                next_offsets[tp.partition] = message.offset + 1
-        written = store.write_activity(self._con, rows, topics.ACTIVITY_UPDATES, next_offsets)
+                else:
+                    if isinstance(decoded, ActivityRow):
+                        rows.append(decoded)
+                    else:
+                        views.append(decoded)
+                next_offsets[tp.topic][tp.partition] = message.offset + 1
+        with self.lock:
+            written = 0
+            if next_offsets[topics.ACTIVITY_UPDATES]:
+                written += store.write_activity(
+                    self._con, rows, topics.ACTIVITY_UPDATES, next_offsets[topics.ACTIVITY_UPDATES]
+                )
+            if next_offsets[topics.NEIGHBOURHOOD_VIEWS]:
+                written += read_models.write_views(
+                    self._con, views, topics.NEIGHBOURHOOD_VIEWS, next_offsets[topics.NEIGHBOURHOOD_VIEWS]
+                )
         self.stats.batches += 1
         self.stats.rows_written += written
-        self.stats.positions.update(next_offsets)
+        for topic, offsets in next_offsets.items():
+            self.stats.positions.setdefault(topic, {}).update(offsets)
         try:
             # Only for monitoring (`engage wait`, lag dashboards): DuckDB holds the real positions.
             consumer.commit(
                 {
-                    TopicPartition(topics.ACTIVITY_UPDATES, p): OffsetAndMetadata(o, "", -1)
-                    for p, o in next_offsets.items()
+                    TopicPartition(topic, p): OffsetAndMetadata(o, "", -1)
+                    for topic, offsets in next_offsets.items()
+                    for p, o in offsets.items()
                 }
             )
         except KafkaError as exc:
@@ -138,7 +171,9 @@ class Sink:
             log.warning("sink_monitoring_commit_failed", error=str(exc))
 
 
-def _handler(con: duckdb.DuckDBPyConnection, sink: Sink) -> type[BaseHTTPRequestHandler]:
+def _handler(settings: Settings, con: duckdb.DuckDBPyConnection, sink: Sink) -> type[BaseHTTPRequestHandler]:
+    rebuilding = threading.Lock()
+
     class Handler(BaseHTTPRequestHandler):
         server_version = "engage-read-side"
 
@@ -164,8 +199,10 @@ def _handler(con: duckdb.DuckDBPyConnection, sink: Sink) -> type[BaseHTTPRequest
                 self._json(
                     HTTPStatus.OK,
                     {
-                        "topic": topics.ACTIVITY_UPDATES,
-                        "positions": {str(p): o for p, o in sorted(stats.positions.items())},
+                        "positions": {
+                            topic: {str(p): o for p, o in sorted(offsets.items())}
+                            for topic, offsets in stats.positions.items()
+                        },
                         "batches": stats.batches,
                         "rows_written": stats.rows_written,
                         "updates_read": stats.updates_read,
@@ -176,6 +213,9 @@ def _handler(con: duckdb.DuckDBPyConnection, sink: Sink) -> type[BaseHTTPRequest
                 self._json(HTTPStatus.NOT_FOUND, {"error": f"no such path {self.path}; try /query"})
 
         def do_POST(self) -> None:
+            if self.path == "/rebuild":
+                self._rebuild()
+                return
             if self.path != "/query":
                 self._json(HTTPStatus.NOT_FOUND, {"error": f"no such path {self.path}; try /query"})
                 return
@@ -199,6 +239,20 @@ def _handler(con: duckdb.DuckDBPyConnection, sink: Sink) -> type[BaseHTTPRequest
             log.info("query_answered", sql=sql[:200], client=self.client_address[0])
             self._send(HTTPStatus.OK, body, "text/csv; charset=utf-8")
 
+        def _rebuild(self) -> None:
+            if not rebuilding.acquire(blocking=False):
+                self._json(HTTPStatus.CONFLICT, {"error": "a rebuild is already running; wait for it"})
+                return
+            try:
+                summary = rebuild(settings, con.cursor(), sink.lock)
+            except Exception as exc:  # the operator must get an answer, and the live tables stay
+                log.exception("rebuild_failed")
+                self._json(HTTPStatus.INTERNAL_SERVER_ERROR, {"error": f"rebuild failed: {exc}"})
+                return
+            finally:
+                rebuilding.release()
+            self._json(HTTPStatus.OK, summary.as_dict())
+
     return Handler
 
 
@@ -210,7 +264,9 @@ def serve(settings: Settings) -> None:
     )
     store.replace_neighbourhoods(con, neighbourhoods.all)
     sink = Sink(settings, con.cursor())
-    server = ThreadingHTTPServer((settings.service_host, settings.service_port), _handler(con, sink))
+    server = ThreadingHTTPServer(
+        (settings.service_host, settings.service_port), _handler(settings, con, sink)
+    )
     server.daemon_threads = True
 
     def shutdown(signum: int, _frame: object) -> None:

@@ -17,10 +17,11 @@ import pyarrow as pa
 
 from connectors.placing import Neighbourhood
 from engage.errors import QueryRejected
+from projections import read_models
 from projections.activity import ActivityRow
 
-SCHEMA = """
-create table if not exists activity_current (
+ACTIVITY_DDL = """
+create table if not exists {table} (
     neighbourhood_id varchar not null,
     channel varchar not null,
     events bigint not null,
@@ -31,6 +32,9 @@ create table if not exists activity_current (
     updated_at timestamptz not null,
     primary key (neighbourhood_id, channel)
 );
+"""
+
+SCHEMA = """
 create table if not exists sink_offsets (
     topic varchar not null,
     "partition" integer not null,
@@ -66,7 +70,9 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
     con = duckdb.connect(str(path), read_only=read_only)
     con.execute("set TimeZone = 'UTC'")
     if not read_only:
+        con.execute(ACTIVITY_DDL.format(table="activity_current"))
         con.execute(SCHEMA)
+        con.execute(read_models.ddl())
     return con
 
 
@@ -96,6 +102,7 @@ def write_activity(
     topic: str,
     next_offsets: Mapping[int, int],
     now: datetime | None = None,
+    table: str = "activity_current",
 ) -> int:
     """Upsert the newest state of each row and the positions read, atomically. Returns rows written."""
     latest: dict[tuple[str, str], ActivityRow] = {}
@@ -130,8 +137,9 @@ def write_activity(
     try:
         con.register("incoming_activity", batch)
         con.register("incoming_offsets", offsets)
-        con.execute("insert or replace into activity_current select * from incoming_activity")
-        con.execute("insert or replace into sink_offsets select * from incoming_offsets")
+        con.execute(f"insert or replace into {table} select * from incoming_activity")
+        if next_offsets:
+            con.execute("insert or replace into sink_offsets select * from incoming_offsets")
         con.commit()
     except BaseException:
         con.rollback()

@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field, model_validator
 
@@ -38,6 +38,7 @@ from events import (
     PartnerCallLogged,
     SocialSignalObserved,
     SurveyResponseReceived,
+    TensionAssessed,
     Theme,
 )
 
@@ -67,6 +68,8 @@ class TensionParams(Frozen):
     """Per hate-themed report, from any channel: a hate incident is a tension indicator in itself."""
     weight_signal: Annotated[float, Field(ge=0)] = 2.0
     """Per meeting issue or partner report on public order, violence or weapons."""
+    weight_rumour: Annotated[float, Field(ge=0)] = 1.5
+    """Per unit of rumour of a post: unverified claims spread fastest when tension is building."""
     labels: tuple[str, ...] = ("normal", "elevated", "significant", "high", "critical")
     """One label per level, lowest first; level 1 is ``labels[0]``."""
     rise: tuple[float, ...] = (3.0, 6.0, 10.0, 15.0)
@@ -75,6 +78,13 @@ class TensionParams(Frozen):
     fall: tuple[float, ...] = (2.0, 4.0, 7.0, 11.0)
     """``fall[i]``: level ``i + 2`` steps down once C2 stays below this for ``hold_buckets``."""
     hold_buckets: Annotated[int, Field(ge=1)] = 3
+    lateness: timedelta = timedelta(hours=48)
+    """How late an indicator may arrive (behind the latest event time heard in the neighbourhood) and
+    still count. Older buckets are sealed: their levels are final and their events are forgotten, so
+    the state stays small; an indicator later than this is counted in ``too_late`` and not scored.
+    Recorded crime published monthly is context for priority, not a live tension signal."""
+    seal_every: Annotated[int, Field(ge=1)] = 24
+    """Seal in steps of this many buckets, so sealing costs little per event."""
 
     @model_validator(mode="after")
     def _consistent(self) -> TensionParams:
@@ -93,12 +103,21 @@ class TensionParams(Frozen):
 DEFAULT_PARAMS = TensionParams()
 
 
+Grade = Literal["experienced", "evidenced", "potential"]
+"""How an indicator is known, after the APP's grading of tension indicators: *experienced* (an
+incident that happened and was recorded: a recorded hate crime, a partner's report), *evidenced*
+(residents reporting it: meetings, surveys) and *potential* (open-source signals of what may come:
+posts, rumour)."""
+
+
 class Signal(Frozen):
     """The raw tension indicators of one event."""
 
     time: AwareDatetime
+    grade: Grade = "potential"
     negative: Annotated[float, Field(ge=0)] = 0.0
     hostility: Annotated[float, Field(ge=0)] = 0.0
+    rumour: Annotated[float, Field(ge=0)] = 0.0
     hate: Annotated[int, Field(ge=0)] = 0
     signals: Annotated[int, Field(ge=0)] = 0
 
@@ -108,14 +127,45 @@ class Signal(Frozen):
             + params.weight_hostility * self.hostility
             + params.weight_hate * self.hate
             + params.weight_signal * self.signals
+            + params.weight_rumour * self.rumour
         )
 
 
+class Assessment(Frozen):
+    """An analyst's confirmation, override or withdrawal of an override (``TensionAssessed``)."""
+
+    time: AwareDatetime
+    assessment: Literal["confirm", "override", "clear"]
+    level: int | None = None
+    analyst: str
+    valid_until: AwareDatetime | None = None
+
+
+class Sealed(Frozen):
+    """The reading carried over from buckets too old to change: everything before ``through``."""
+
+    through: int
+    """Buckets with an index below this are final."""
+    level: int = 1
+    quiet: int = 0
+    quiet_ids: tuple[str, ...] = ()
+    changes: tuple[LevelChange, ...] = ()
+    baseline: tuple[float, ...] = ()
+    """Totals of the ``gap + baseline`` buckets just before ``through``, oldest first."""
+    value: float = 0.0
+
+
 class TensionState(Frozen):
-    """What the tension model remembers about one neighbourhood: relevant events by id."""
+    """What the tension model remembers about one neighbourhood: unsealed indicators by event id."""
 
     neighbourhood_id: str
     signals: Mapping[str, Signal] = Field(default_factory=dict)
+    assessments: Mapping[str, Assessment] = Field(default_factory=dict)
+    watermark: AwareDatetime | None = None
+    """The latest event time seen in the neighbourhood, on any channel."""
+    sealed: Sealed | None = None
+    too_late: int = 0
+    """Indicators that arrived after their bucket was sealed, and so were not scored."""
 
 
 class LevelChange(Frozen):
@@ -132,7 +182,14 @@ class LevelChange(Frozen):
 
 class TensionReading(Frozen):
     level: Annotated[int, Field(ge=1)]
+    """The level in force: an analyst's override while it lasts, the model's level otherwise."""
     label: str
+    modelled_level: Annotated[int, Field(ge=1)] = 1
+    """What the model alone says."""
+    overridden: bool = False
+    confirmed: bool = False
+    """An analyst confirmed the modelled level, and the model has not moved since."""
+    assessed_by: str = ""
     score: float
     """The C2 value of the bucket holding ``as_of``."""
     evidence_ids: tuple[str, ...]
@@ -148,40 +205,76 @@ def _signal(event: Envelope) -> Signal | None:
     if isinstance(payload, SocialSignalObserved):
         return Signal(
             time=when,
+            grade="potential",
             negative=max(0.0, -payload.sentiment),
             hostility=payload.hostility,
+            rumour=payload.rumour,
             hate=int(payload.theme is Theme.HATE),
         )
     if isinstance(payload, SurveyResponseReceived):
         hate = int(Theme.HATE in payload.concerns)
-        return Signal(time=when, hate=hate) if hate else None
+        return Signal(time=when, grade="evidenced", hate=hate) if hate else None
     if isinstance(payload, PartnerCallLogged):
         if payload.theme is Theme.HATE:
-            return Signal(time=when, hate=payload.count)
-        return Signal(time=when, signals=payload.count) if payload.theme in TENSION_THEMES else None
+            return Signal(time=when, grade="experienced", hate=payload.count)
+        if payload.theme in TENSION_THEMES:
+            return Signal(time=when, grade="experienced", signals=payload.count)
+        return None
     if isinstance(payload, MeetingHeld):
         hate = sum(1 for issue in payload.issues_raised if issue.theme is Theme.HATE)
         signals = sum(1 for issue in payload.issues_raised if issue.theme in TENSION_THEMES)
-        return Signal(time=when, hate=hate, signals=signals) if hate or signals else None
+        return Signal(time=when, grade="evidenced", hate=hate, signals=signals) if hate or signals else None
     if isinstance(payload, CrimeRecorded):
         # A recorded hate crime or incident is a hate report.
-        return Signal(time=when, hate=1) if payload.theme is Theme.HATE else None
+        return Signal(time=when, grade="experienced", hate=1) if payload.theme is Theme.HATE else None
     return None
 
 
-def evolve(state: TensionState | None, event: Envelope) -> TensionState:
+def evolve(state: TensionState | None, event: Envelope, params: TensionParams | None = None) -> TensionState:
     """The neighbourhood's state after one more event; ``state`` is None for one never seen."""
+    params = params or DEFAULT_PARAMS
     current = state or TensionState(neighbourhood_id=event.neighbourhood_id)
+    watermark = event.event_time if current.watermark is None else max(current.watermark, event.event_time)
+    update: dict[str, object] = {"watermark": watermark}
+    if isinstance(event.payload, TensionAssessed):
+        assessment = Assessment(
+            time=event.event_time,
+            assessment=event.payload.assessment,
+            level=event.payload.level,
+            analyst=event.payload.analyst,
+            valid_until=event.payload.valid_until,
+        )
+        update["assessments"] = {**current.assessments, event.event_id: assessment}
     signal = _signal(event)
-    if signal is None or event.event_id in current.signals:
-        return current
-    return current.model_copy(update={"signals": {**current.signals, event.event_id: signal}})
+    if signal is not None and event.event_id not in current.signals:
+        if current.sealed is not None and bucket_of(signal.time, params.bucket) < current.sealed.through:
+            update["too_late"] = current.too_late + 1
+        else:
+            update["signals"] = {**current.signals, event.event_id: signal}
+    return _seal(current.model_copy(update=update), params)
 
 
-def fold(events: Iterable[Envelope]) -> dict[str, TensionState]:
+def _seal(state: TensionState, params: TensionParams) -> TensionState:
+    """Seal the buckets more than ``lateness`` behind the watermark, once ``seal_every`` have gathered."""
+    if state.watermark is None:
+        return state
+    target = bucket_of(state.watermark - params.lateness, params.bucket)
+    through = state.sealed.through if state.sealed is not None else None
+    if through is None:
+        first = min((bucket_of(s.time, params.bucket) for s in state.signals.values()), default=None)
+        if first is None or target - first < params.seal_every:
+            return state
+    elif target - through < params.seal_every:
+        return state
+    sealed = _evaluate(state, target - 1, params)
+    kept = {i: s for i, s in state.signals.items() if bucket_of(s.time, params.bucket) >= target}
+    return state.model_copy(update={"sealed": sealed, "signals": kept})
+
+
+def fold(events: Iterable[Envelope], params: TensionParams | None = None) -> dict[str, TensionState]:
     states: dict[str, TensionState] = {}
     for event in events:
-        states[event.neighbourhood_id] = evolve(states.get(event.neighbourhood_id), event)
+        states[event.neighbourhood_id] = evolve(states.get(event.neighbourhood_id), event, params)
     return states
 
 
@@ -201,51 +294,88 @@ def _level_for(value: float, params: TensionParams) -> int:
     return 1 + sum(1 for threshold in params.rise if value >= threshold)
 
 
-def history(
-    state: TensionState, as_of: datetime, params: TensionParams | None = None
-) -> tuple[tuple[LevelChange, ...], float]:
-    """Every level change from the first signal up to the bucket holding ``as_of``, and its C2.
+def _evaluate(state: TensionState, last: int, params: TensionParams, as_of: datetime | None = None) -> Sealed:
+    """Run the level through every bucket up to ``last`` (inclusive), from the sealed reading if any.
 
-    Events after ``as_of`` are ignored. Buckets before the first signal count as quiet (score 0):
-    a neighbourhood starts at level 1.
+    Signals after ``as_of`` (when given) are left out. Buckets before the first signal are quiet.
     """
-    params = params or DEFAULT_PARAMS
-    last = bucket_of(as_of, params.bucket)
     totals: dict[int, float] = {}
     members: dict[int, list[tuple[float, str]]] = {}
     for event_id, signal in state.signals.items():
-        if signal.time > as_of:
+        if as_of is not None and signal.time > as_of:
             continue
         index = bucket_of(signal.time, params.bucket)
         contribution = signal.score(params)
         members.setdefault(index, []).append((contribution, event_id))
     for index, contributions in members.items():
         totals[index] = math.fsum(c for c, _ in contributions)
-    if not totals:
-        return (), 0.0
-    start = min(totals)
     offset = params.gap_buckets + params.baseline_buckets
-    level, quiet = 1, 0
-    quiet_ids: list[str] = []
-    changes: list[LevelChange] = []
-    value = 0.0
-    for index in range(start, last + 1):
-        baseline = [totals.get(i, 0.0) for i in range(index - offset, index - params.gap_buckets)]
-        value = c2(totals.get(index, 0.0), baseline, params.sd_floor)
-        here = [event_id for _, event_id in sorted(members.get(index, []), key=lambda m: (-m[0], m[1]))]
+    sealed = state.sealed
+    if sealed is not None:
+        start = sealed.through
+        level, quiet, quiet_ids = sealed.level, sealed.quiet, list(sealed.quiet_ids)
+        changes, value = list(sealed.changes), sealed.value
+        for k, total in enumerate(sealed.baseline):
+            totals.setdefault(start - len(sealed.baseline) + k, total)
+    else:
+        if not totals:
+            return Sealed(through=last + 1, baseline=(0.0,) * offset)
+        start = min(totals)
+        level, quiet, quiet_ids, changes, value = 1, 0, [], [], 0.0
+    window = [totals.get(i, 0.0) for i in range(start - offset, last + 1)]
+    n = params.baseline_buckets
+    for j, index in enumerate(range(start, last + 1)):
+        baseline = window[j : j + n]
+        mean = sum(baseline) / n
+        sd = math.sqrt(sum((x - mean) ** 2 for x in baseline) / (n - 1))
+        value = (window[j + offset] - mean) / max(sd, params.sd_floor)
         target = _level_for(value, params)
         if target > level:
-            changes.append(_change(index, level, target, value, tuple(here), params))
+            here = _ranked(members.get(index, []))
+            changes.append(_change(index, level, target, value, here, params))
             level, quiet, quiet_ids = target, 0, []
         elif level > 1 and value < params.fall[level - 2]:
             quiet += 1
-            quiet_ids.extend(here)
+            quiet_ids.extend(_ranked(members.get(index, [])))
             if quiet >= params.hold_buckets:
                 changes.append(_change(index, level, level - 1, value, tuple(quiet_ids), params))
                 level, quiet, quiet_ids = level - 1, 0, []
-        else:
+        elif quiet:
             quiet, quiet_ids = 0, []
-    return tuple(changes), value
+    return Sealed(
+        through=last + 1,
+        level=level,
+        quiet=quiet,
+        quiet_ids=tuple(quiet_ids),
+        changes=tuple(changes),
+        baseline=tuple(window[len(window) - offset :]) if len(window) >= offset else tuple(window),
+        value=value,
+    )
+
+
+def _ranked(contributions: list[tuple[float, str]]) -> tuple[str, ...]:
+    return tuple(event_id for _, event_id in sorted(contributions, key=lambda m: (-m[0], m[1])))
+
+
+def history(
+    state: TensionState, as_of: datetime, params: TensionParams | None = None
+) -> tuple[tuple[LevelChange, ...], float]:
+    """Every level change up to the bucket holding ``as_of``, and that bucket's C2.
+
+    Events after ``as_of`` are ignored. Buckets before the first signal count as quiet (score 0):
+    a neighbourhood starts at level 1. For an ``as_of`` inside the sealed past, the changes made by
+    then are given, with the score of the latest of them.
+    """
+    params = params or DEFAULT_PARAMS
+    last = bucket_of(as_of, params.bucket)
+    sealed = state.sealed
+    if sealed is not None and last < sealed.through:
+        made = tuple(c for c in sealed.changes if c.bucket_start <= as_of)
+        return made, made[-1].score if made else 0.0
+    if sealed is None and not any(s.time <= as_of for s in state.signals.values()):
+        return (), 0.0
+    reading = _evaluate(state, last, params, as_of)
+    return reading.changes, reading.value
 
 
 def _change(
@@ -260,17 +390,130 @@ def _change(
     )
 
 
-def level(state: TensionState, as_of: datetime, params: TensionParams | None = None) -> TensionReading:
-    """The neighbourhood's tension as of ``as_of``."""
-    params = params or DEFAULT_PARAMS
-    changes, value = history(state, as_of, params)
+def _modelled(changes: tuple[LevelChange, ...], value: float, params: TensionParams) -> TensionReading:
     if not changes:
         return TensionReading(level=1, label=params.labels[0], score=value, evidence_ids=())
     latest = changes[-1]
     return TensionReading(
         level=latest.to_level,
         label=params.labels[latest.to_level - 1],
+        modelled_level=latest.to_level,
         score=value,
         evidence_ids=latest.evidence_ids,
         since=latest.bucket_start,
     )
+
+
+def assessment_at(state: TensionState, as_of: datetime) -> Assessment | None:
+    """The analyst's latest assessment at ``as_of`` (ties by analyst), or None."""
+    made = [a for a in state.assessments.values() if a.time <= as_of]
+    return max(made, key=lambda a: (a.time, a.analyst, a.assessment)) if made else None
+
+
+def _assessed(
+    reading: TensionReading, assessment: Assessment | None, params: TensionParams
+) -> TensionReading:
+    """The reading with the analyst's word applied: an override wins while it lasts."""
+    modelled = reading.model_copy(update={"modelled_level": reading.level})
+    if assessment is None or assessment.assessment == "clear":
+        return modelled
+    if assessment.assessment == "confirm":
+        unchanged = reading.since is None or reading.since <= assessment.time
+        return modelled.model_copy(update={"confirmed": unchanged, "assessed_by": assessment.analyst})
+    level = min(assessment.level or 1, len(params.labels))
+    return modelled.model_copy(
+        update={
+            "level": level,
+            "label": params.labels[level - 1],
+            "overridden": True,
+            "assessed_by": assessment.analyst,
+            "since": assessment.time,
+        }
+    )
+
+
+def level(
+    state: TensionState,
+    as_of: datetime,
+    params: TensionParams | None = None,
+    modelled: tuple[tuple[LevelChange, ...], float] | None = None,
+) -> TensionReading:
+    """The neighbourhood's tension as of ``as_of``: the model's, unless an analyst's override is in force.
+
+    ``modelled`` is ``history(state, as_of, params)`` when the caller has it already.
+    """
+    params = params or DEFAULT_PARAMS
+    changes, value = modelled or history(state, as_of, params)
+    assessment = assessment_at(state, as_of)
+    if assessment is not None and assessment.valid_until is not None and as_of >= assessment.valid_until:
+        assessment = None
+    return _assessed(_modelled(changes, value, params), assessment, params)
+
+
+class Period(Frozen):
+    """One stretch of ``tension_history``: the level in force from ``valid_from``, and why."""
+
+    valid_from: AwareDatetime
+    level: int
+    label: str
+    modelled_level: int
+    cause: Literal["model", "override", "override_ended", "confirm", "clear"]
+    score: float
+    evidence_ids: tuple[str, ...]
+    analyst: str = ""
+
+
+def timeline(
+    state: TensionState,
+    as_of: datetime,
+    params: TensionParams | None = None,
+    modelled: tuple[tuple[LevelChange, ...], float] | None = None,
+) -> tuple[Period, ...]:
+    """Every change of the level in force up to ``as_of``: the model's changes and the analysts' word.
+
+    ``modelled`` is ``history(state, as_of, params)`` when the caller has it already.
+    """
+    params = params or DEFAULT_PARAMS
+    changes, _ = modelled or history(state, as_of, params)
+    moments: list[tuple[datetime, int, str, LevelChange | Assessment | None]] = []
+    for change in changes:
+        moments.append((change.bucket_start, 0, "model", change))
+    for assessment in state.assessments.values():
+        if assessment.time <= as_of:
+            moments.append((assessment.time, 1, assessment.assessment, assessment))
+            if assessment.valid_until is not None and assessment.valid_until <= as_of:
+                moments.append((assessment.valid_until, 2, "override_ended", assessment))
+    periods: list[Period] = []
+    modelled_level, score = 1, 0.0
+    evidence: tuple[str, ...] = ()
+    in_force: Assessment | None = None
+    for when, _, cause, item in sorted(moments, key=lambda m: (m[0], m[1], m[2])):
+        if isinstance(item, LevelChange):
+            modelled_level, score, evidence = item.to_level, item.score, item.evidence_ids
+        elif cause == "override_ended":
+            if in_force is not item:
+                continue
+            in_force = None
+        elif isinstance(item, Assessment):
+            in_force = item if item.assessment == "override" else None
+        level_now = modelled_level
+        if in_force is not None and in_force.level is not None:
+            level_now = min(in_force.level, len(params.labels))
+        analyst = item.analyst if isinstance(item, Assessment) else ""
+        periods.append(
+            Period(
+                valid_from=when,
+                level=level_now,
+                label=params.labels[level_now - 1],
+                modelled_level=modelled_level,
+                cause=cause,
+                score=score,
+                evidence_ids=evidence if cause == "model" else (),
+                analyst=analyst,
+            )
+        )
+    return tuple(periods)
+
+
+Sealed.model_rebuild()
+TensionState.model_rebuild()

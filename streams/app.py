@@ -1,38 +1,49 @@
-"""The Faust worker: folds the events topic into the activity table and emits projection rows.
+"""The Faust worker: folds the events topic into the projections' tables and emits their rows.
 
-Delivery is at-least-once; exactly-once effects come from the data, in one table write per event:
-- each activity row keeps the log positions it has applied (``TrackedRow``), so a redelivery after
-  a crash, or a message read again after faust skipped it, is applied exactly once;
+Delivery is at-least-once; exactly-once effects come from the data:
+- each table value keeps the log positions it has applied (``admit`` in ``projections/activity.py``),
+  so a redelivery after a crash, or a message read again after faust skipped it, is applied once;
 - ``seen-events`` maps an event id to the position that first carried it, so a re-sent record (same
   id, new position) is dropped, while a redelivery of that first position is not mistaken for one;
-- every event re-emits its row's current state, because a crash may come after the table's
-  changelog write but before the update reached the projection topic. Rows carry absolute state,
-  so the sink can take the same row twice.
-faust flushes its producer (changelogs and sends) before it commits the consumer's offsets.
-A timer stops the worker when a partition's commits have stalled (see ``streams/stalls.py``);
-the supervisor (``python -m streams.supervisor``) starts a new one.
+- rows and views carry absolute state and a version, so the sink can take the same one twice.
+
+Events are folded in batches (``take_events``): each touched value is read once and written once
+per batch, and faust acknowledges a batch's events only after its table writes and sends were
+handed to the producer. faust flushes its producer before it commits offsets, so a committed
+offset always has its effects in the changelogs. An exception inside a batch stops the process at
+once (``take_events`` would otherwise acknowledge the batch); the supervisor starts a new worker.
+
+A timer stops the worker when a partition's commits have stalled (see ``streams/stalls.py``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
-from typing import Any
+import weakref
+from collections.abc import Sequence
+from typing import Any, cast
 
 import faust
+import faust.streams as faust_streams
 import structlog
 from faust.serializers import codecs
-from faust.types import TP
+from faust.types import TP, EventT
 
 from engage.settings import Settings
 from events import Envelope, topics
 from events.codec import decode_envelope, encode
-from projections.activity import ActivityRow, TrackedRow, apply_at, row_key
+from projections import neighbourhood
+from projections.activity import TrackedRow, row_key
+from projections.activity import apply_at as apply_activity
+from projections.neighbourhood import NeighbourhoodState, NeighbourhoodView
 from streams import transport
 from streams.stalls import STALL_EXIT_CODE, StallDetector
 
 log = structlog.get_logger(__name__)
 
 EVENT_CODEC = "engage-envelope"
+CRASH_EXIT_CODE = 70
 
 
 class EnvelopeCodec(codecs.Codec):
@@ -46,6 +57,17 @@ class EnvelopeCodec(codecs.Codec):
 
 
 codecs.register(EVENT_CODEC, EnvelopeCodec())
+
+
+def _as_if_streaming(event: EventT[Any]) -> None:
+    """Make ``event`` faust's current event.
+
+    A table write goes to the changelog partition of the event being processed, which faust reads
+    from a context variable that ``take_events`` leaves unset while a batch is folded. Each write
+    here names the event that caused it, so every changelog record lands on that event's partition
+    and a rebalance moves a neighbourhood's state with its events.
+    """
+    faust_streams._current_event.set(weakref.ref(event))
 
 
 def create_app(settings: Settings) -> faust.App:
@@ -65,37 +87,118 @@ def create_app(settings: Settings) -> faust.App:
         broker_heartbeat_interval=settings.worker_session_timeout_s / 5,
     )
     events_topic = app.topic(topics.EVENTS, key_serializer="raw", value_serializer=EVENT_CODEC)
-    updates_topic = app.topic(topics.ACTIVITY_UPDATES, key_serializer="raw", value_serializer="raw")
-    # Keys and values are plain JSON (faust's table default): rows are rebuilt with pydantic.
+    activity_updates = app.topic(topics.ACTIVITY_UPDATES, key_serializer="raw", value_serializer="raw")
+    views_topic = app.topic(topics.NEIGHBOURHOOD_VIEWS, key_serializer="raw", value_serializer="raw")
+    alerts_topic = app.topic(topics.TENSION_ALERTS, key_serializer="raw", value_serializer="raw")
+    # Keys and values are plain JSON (faust's table default): values are rebuilt with pydantic.
     activity = app.Table("activity", default=None)
+    states = app.Table("neighbourhood-state", default=None)
     seen_events = app.Table("seen-events", default=None)
+    params = neighbourhood.DEFAULT_PARAMS
 
     def committed_offset(partition: int) -> int:
         # faust keeps no public view of committed offsets; this private map is what it commits from.
         committed: dict[TP, int | None] = app.consumer._committed_offset  # type: ignore[attr-defined]
         return committed.get(TP(topics.EVENTS, partition)) or 0
 
-    def fold_one(event: Envelope, partition: int, offset: int) -> ActivityRow | None:
-        key = row_key(event.neighbourhood_id, event.channel)
-        stored = activity.get(key)
-        tracked = TrackedRow.model_validate(stored) if stored is not None else None
-        position = [partition, offset]
-        claimed_by = seen_events.get(event.event_id)
-        if claimed_by is None or claimed_by == position:
-            folded = apply_at(tracked, event, partition, offset, committed_offset(partition))
+    def fold_batch(
+        batch: Sequence[EventT[Any]],
+    ) -> tuple[
+        dict[str, tuple[TrackedRow, EventT[Any]]],
+        dict[str, tuple[NeighbourhoodState, EventT[Any]]],
+        list[NeighbourhoodView],
+    ]:
+        rows: dict[str, TrackedRow | None] = {}
+        hoods: dict[str, NeighbourhoodState | None] = {}
+        origin: dict[str, EventT[Any]] = {}
+        closed: list[NeighbourhoodView] = []
+        for item in batch:
+            event = cast(Envelope, item.value)
+            partition, offset = item.message.partition, item.message.offset
+            position = [partition, offset]
+            claimed_by = seen_events.get(event.event_id)
+            if claimed_by is not None and claimed_by != position:
+                continue  # a re-sent record: its first position carried it
+            committed = committed_offset(partition)
+            key = row_key(event.neighbourhood_id, event.channel)
+            if key not in rows:
+                stored = activity.get(key)
+                rows[key] = TrackedRow.model_validate(stored) if stored is not None else None
+            folded = apply_activity(rows[key], event, partition, offset, committed)
             if folded is not None:
-                activity[key] = folded.model_dump(mode="json")
-                tracked = folded
+                rows[key] = folded
+                origin[key] = item
+            nid = event.neighbourhood_id
+            if nid not in hoods:
+                stored = states.get(nid)
+                hoods[nid] = NeighbourhoodState.model_validate(stored) if stored is not None else None
+            stepped = neighbourhood.apply_at(hoods[nid], event, partition, offset, committed, params)
+            if stepped is not None:
+                hoods[nid], view_of_record = stepped
+                origin[nid] = item
+                if view_of_record is not None:
+                    closed.append(view_of_record)
             if claimed_by is None:
+                _as_if_streaming(item)
                 seen_events[event.event_id] = position
-        return tracked.row if tracked is not None else None
+        return (
+            {k: (v, origin[k]) for k, v in rows.items() if v is not None and k in origin},
+            {k: (v, origin[k]) for k, v in hoods.items() if v is not None and k in origin},
+            closed,
+        )
+
+    async def changelogs_known(patience_s: float = 15.0) -> None:
+        """Wait until the consumer knows each changelog's partitions (just created on a new cluster).
+
+        faust checks them at a table's first write and raises if the metadata is not in yet; waiting
+        here saves a restart. Past ``patience_s`` the first write decides.
+        """
+        tables = (activity, states, seen_events)
+        for _ in range(int(patience_s / 0.5)):
+            known = [app.consumer.topic_partitions(cast(Any, t).changelog_topic_name) for t in tables]
+            if all(n == settings.partitions for n in known):
+                return
+            await asyncio.sleep(0.5)
+        log.warning("changelog_partitions_unknown", waited_s=patience_s)
 
     @app.agent(events_topic)
-    async def fold_activity(stream: faust.StreamT[Envelope]) -> None:
-        async for event in stream.events():
-            row = fold_one(event.value, event.message.partition, event.message.offset)
-            if row is not None:
-                await updates_topic.send(key=row.neighbourhood_id.encode(), value=encode(row))
+    async def fold_events(stream: Any) -> None:
+        await changelogs_known()
+        # take_events is faust-streaming's, missing from its StreamT protocol.
+        async for batch in stream.take_events(
+            settings.worker_batch_size, within=settings.worker_batch_wait_s
+        ):
+            try:
+                rows, hoods, closed = fold_batch(batch)
+                sends: list[tuple[Any, bytes, bytes]] = []
+                for key, (tracked, cause) in rows.items():
+                    _as_if_streaming(cause)
+                    activity[key] = tracked.model_dump(mode="json")
+                    sends.append(
+                        (activity_updates, tracked.row.neighbourhood_id.encode(), encode(tracked.row))
+                    )
+                for seen in closed:
+                    sends.append((views_topic, seen.neighbourhood_id.encode(), encode(seen)))
+                for nid, (state, cause) in hoods.items():
+                    state, head = neighbourhood.with_alerts(state, neighbourhood.view(state, params))
+                    _as_if_streaming(cause)
+                    states[nid] = state.model_dump(mode="json")
+                    sends.append((views_topic, nid.encode(), encode(head)))
+                    for alert in head.alerts:
+                        sends.append((alerts_topic, nid.encode(), encode(alert)))
+                        log.warning(
+                            "tension_rose",
+                            neighbourhood=nid,
+                            from_level=alert.from_level,
+                            to_level=alert.to_level,
+                            evidence=len(alert.evidence_ids),
+                        )
+                for topic, message_key, value in sends:
+                    await topic.send(key=message_key, value=value)
+            except BaseException:
+                # take_events acknowledges a batch even when its body raises: stop before it can.
+                log.exception("batch_failed_stopping")
+                os._exit(CRASH_EXIT_CODE)
 
     stalls: StallDetector[Any] = StallDetector(patience=settings.worker_stall_checks)
 

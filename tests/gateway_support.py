@@ -37,7 +37,7 @@ class Key:
 
 
 COUNCIL = Key("council-1", SECRETS["TEST_SECRET_COUNCIL"].encode())
-"""May send open311 and canonical records about Bloomsbury only."""
+"""May send open311, canonical and meetings records about Bloomsbury only."""
 FIRE = Key("fire-1", SECRETS["TEST_SECRET_FIRE"].encode())
 """May send open311 records about any neighbourhood."""
 
@@ -47,7 +47,7 @@ GRANTS: dict[str, Any] = {
             "partner": "camden-council",
             "key_id": COUNCIL.key_id,
             "secret_env": "TEST_SECRET_COUNCIL",
-            "sources": ["open311", "canonical"],
+            "sources": ["open311", "canonical", "meetings"],
             "neighbourhoods": ["Bloomsbury"],
         },
         {

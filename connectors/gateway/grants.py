@@ -35,6 +35,12 @@ NOT_OVER_HTTP: Mapping[str, str] = {
     "send the calls as 'canonical' events",
     "police-uk-crime": "it reads police.uk's published files, and a record without a Crime ID takes its "
     "key from its place in the file",
+    "police-uk-priorities": "it reads police.uk's own publications, whose records name no neighbourhood "
+    "(ingest gives one with --neighbourhood) and lose their contact details as the file is read",
+    "police-uk-events": "it reads police.uk's own publications, whose records name no neighbourhood "
+    "(ingest gives one with --neighbourhood) and lose their contact details as the file is read",
+    "surveys": "each export's columns and answers are named by a mapping file beside it; ingest the "
+    "export, or send the responses as 'canonical' events",
 }
 """Connectors that need their file, not just a record's fields, and why; every other one is served."""
 

@@ -30,9 +30,9 @@ log = structlog.get_logger(__name__)
 
 class RecordStatus(StrEnum):
     ACCEPTED = "accepted"
-    """Published as an event now."""
+    """Published as an event now (each of its events that was not accepted before)."""
     DUPLICATE = "duplicate"
-    """Its event was accepted before (same event id), so it was not published again."""
+    """Its events were accepted before (same event ids), so they were not published again."""
     REJECTED = "rejected"
     """Not published as an event; dead-lettered with ``reason``."""
 
@@ -44,7 +44,8 @@ class RecordAnswer(Frozen):
     """The record's 0-based position in ``records``."""
     status: RecordStatus
     event_id: str | None
-    """The event's id (stable: the same record always gets the same one); null when rejected."""
+    """The id of the record's event (of its first, when it stands for several, as a meeting and the
+    actions reported at it); stable: the same record always gets the same one. Null when rejected."""
     reason: Reason | None
     """Why it was rejected; null otherwise."""
     detail: str
@@ -85,14 +86,14 @@ def answer(index: int, done: Settled) -> RecordAnswer:
         return RecordAnswer(
             index=index,
             status=RecordStatus.ACCEPTED,
-            event_id=done.published[0].event_id,
+            event_id=done.events[0].event_id,
             reason=None,
             detail="",
         )
     return RecordAnswer(
         index=index,
         status=RecordStatus.DUPLICATE,
-        event_id=done.duplicates[0].event_id,
+        event_id=done.events[0].event_id,
         reason=None,
         detail="this record's event was accepted before; it was not published again",
     )
@@ -130,17 +131,19 @@ class Gateway:
         with self._lock:
             admitted: set[str] = set()
 
-            def admit(event: Envelope) -> bool:
-                if not grant.covers(event.neighbourhood_id):
+            def admit(events: tuple[Envelope, ...]) -> tuple[bool, ...]:
+                outside = sorted({e.neighbourhood_id for e in events if not grant.covers(e.neighbourhood_id)})
+                if outside:
                     raise RecordRejected(
                         Reason.NOT_GRANTED,
-                        f"the record lies in neighbourhood {event.neighbourhood_id}, which key "
+                        f"the record lies in neighbourhood {', '.join(outside)}, which key "
                         f"{grant.key_id!r} may not send records about",
                     )
-                if event.event_id in admitted or event.event_id in self._accepted:
-                    return False
-                admitted.add(event.event_id)
-                return True
+                verdicts = tuple(
+                    e.event_id not in admitted and e.event_id not in self._accepted for e in events
+                )
+                admitted.update(e.event_id for e in events)
+                return verdicts
 
             staged = ListPublisher()
             steps = [

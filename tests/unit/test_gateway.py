@@ -27,6 +27,7 @@ from connectors.gateway.client import (
 )
 from connectors.gateway.grants import Grants
 from connectors.ingest import ListPublisher
+from connectors.meetings import MeetingsConnector
 from connectors.open311 import Open311Connector
 from connectors.placing import Neighbourhoods
 from engage.errors import ConfigurationError, PublishFailed
@@ -240,7 +241,9 @@ class TestGrants:
         assert "open311" in response.json()["detail"]
         assert nothing_published(publisher, settings)
 
-    @pytest.mark.parametrize("source", ["council-csv", "police-uk-crime", "no-such-source"])
+    @pytest.mark.parametrize(
+        "source", ["council-csv", "surveys", "police-uk-crime", "police-uk-events", "no-such-source"]
+    )
     def test_a_source_not_served_is_403(
         self, client: TestClient, clock: FakeClock, publisher: ListPublisher, source: str
     ) -> None:
@@ -443,6 +446,24 @@ class TestAnswers:
         assert [r["status"] for r in response.json()["results"]] == ["accepted", "rejected"]
         assert publisher.events[0].event_id == "council-meeting-1"
 
+    def test_a_meeting_stands_for_several_events_and_is_answered_once(
+        self, client: TestClient, clock: FakeClock, publisher: ListPublisher, context: Context, tmp_path: Path
+    ) -> None:
+        lines = (REPO_ROOT / "data" / "meetings" / "meetings_synthetic.jsonl").read_text().splitlines()
+        meeting = next(json.loads(line) for line in lines if '"SYN-CAM-PACT-0009"' in line)
+        path = tmp_path / "one-meeting.jsonl"
+        path.write_text(json.dumps(meeting) + "\n", encoding="utf-8")
+        from_file = ingest_in_memory(MeetingsConnector(), path, context)
+
+        first = post_records(client, "meetings", [meeting], COUNCIL, clock.now).json()["results"]
+        clock.now += 1
+        again = post_records(client, "meetings", [meeting], COUNCIL, clock.now).json()["results"]
+
+        assert len(from_file.events) > 1  # the meeting, its priorities and the actions reported at it
+        assert [e.event_id for e in publisher.events] == [e.event_id for e in from_file.events]
+        assert first[0]["status"] == "accepted" and first[0]["event_id"] == from_file.events[0].event_id
+        assert again[0]["status"] == "duplicate" and len(publisher.events) == len(from_file.events)
+
     def test_duplicates_are_remembered_across_a_restart(
         self, settings: Settings, clock: FakeClock, publisher: ListPublisher
     ) -> None:
@@ -521,6 +542,8 @@ class TestGrantsFile:
         ("change", "message"),
         [
             ({"sources": ["council-csv"]}, "mapping file"),
+            ({"sources": ["surveys"]}, "mapping file"),
+            ({"sources": ["police-uk-priorities"]}, "--neighbourhood"),
             ({"sources": ["nonsense"]}, "no source"),
             ({"neighbourhoods": ["Atlantis"]}, "Atlantis"),
             ({"neighbourhoods": "some"}, "neighbourhoods"),

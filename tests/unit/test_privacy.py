@@ -73,3 +73,71 @@ class TestDeadLettersAreRedacted:
         record = publisher.dead_letters[0].record
         assert "jo@example.com" not in record and "900123" not in record and "2DB" not in record
         assert summary.redacted == {"email": 1, "phone": 1, "postcode": 1}
+
+
+class TestMoreFormats:
+    @pytest.mark.parametrize(
+        "phone",
+        [
+            "07700900123",
+            "07700-900-123",
+            "+447700900123",
+            "+44 (0)7700 900123",
+            "0044 7700 900123",
+            "(020) 7946 0958",
+            "0207 946 0958",
+            "0113 496 0123",
+        ],
+    )
+    def test_uk_phones_as_people_write_them(self, phone: str) -> None:
+        cleaned, found = redact(f"ring {phone} tonight")
+        assert cleaned == "ring [phone] tonight" and found.counts == {"phone": 1}
+
+    @pytest.mark.parametrize("plate", ["AB12 CDE", "AB12CDE", "A123 BCD", "ABC 123D"])
+    def test_current_prefix_and_suffix_number_plates(self, plate: str) -> None:
+        cleaned, found = redact(f"van {plate} again")
+        assert cleaned == "van [vehicle_registration] again" and found.counts == {"vehicle_registration": 1}
+
+    def test_a_lower_case_postcode_keeps_its_district_in_capitals(self) -> None:
+        assert redact("outside nw5 1tl")[0] == "outside NW5 [postcode]"
+
+
+class TestNames:
+    @pytest.mark.parametrize(
+        ("text", "cleaned"),
+        [
+            ("My neighbour Dave keeps parking here", "My neighbour [name] keeps parking here"),
+            ("Mr Okonkwo at number 12 shouts", "Mr [name] at number 12 shouts"),
+            ("Spoke to Cllr Sarah Jones today", "Spoke to Cllr [name] today"),
+            ("Saw Priya Patel at the meeting", "Saw [name] at the meeting"),
+            ("thanks Grace for the leaflets", "thanks [name] for the leaflets"),
+            ("Will Smith was there", "[name] was there"),
+            ("Iain Duncan Smith said so", "[name] said so"),
+            ("a man called Kofi keeps knocking", "a man called [name] keeps knocking"),
+            ("Marcus from number 4 is dealing", "[name] from number 4 is dealing"),
+        ],
+    )
+    def test_names_are_removed_by_the_evidence_around_them(self, text: str, cleaned: str) -> None:
+        assert redact(text)[0] == cleaned
+        assert redact(text)[1].counts["name"] == 1
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Fly-tipping on Charlotte Street and Victoria Road again",
+            "Meeting at St John's Wood church, then Kentish Town",
+            "May I ask why Camden Council ignored the petition?",
+            "Will the lights on Albert Street be fixed by June?",
+            "Boxing Day crowds at Camden Market",
+            "Crystal Palace fans on the train through Gospel Oak",
+            "Lady Margaret Road is flooded, St Pancras and Somers Town too",
+        ],
+    )
+    def test_places_months_and_everyday_words_are_kept(self, text: str) -> None:
+        assert redact(text)[0] == text
+
+    def test_a_scrubbed_event_is_cut_back_to_what_it_can_hold(self) -> None:
+        event = envelope(SocialSignalObserved(platform="x", text=("AB12 CDE " * 250)[:2000]))
+        cleaned, found = scrub(event, b"salt")
+        assert isinstance(cleaned.payload, SocialSignalObserved)
+        assert len(cleaned.payload.text) <= 2000 and found.counts["vehicle_registration"] > 200

@@ -1,0 +1,155 @@
+"""Coverage: who has been heard in a neighbourhood over the last twelve months, and who has not.
+
+The College of Policing's engagement guidance asks forces to reach every part of a community, not
+only those who come to meetings. This model shows, per neighbourhood, which channels and groups were
+heard in a rolling window, how meeting turnout is moving, which issues meetings raise again and
+again, and which seldom-heard groups were not heard at all.
+
+The state is keyed by event id and by month, and merged by sums and maxima, so it does not depend on
+the order of events; the reading is taken for an ``as_of`` time.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from pydantic import AwareDatetime, Field
+
+from events import (
+    Channel,
+    Envelope,
+    Frozen,
+    MeetingHeld,
+    SocialSignalObserved,
+    SurveyResponseReceived,
+    Theme,
+)
+from projections.priority import SELDOM_HEARD_GROUPS
+
+VOICE_CHANNELS: tuple[Channel, ...] = (Channel.MEETING, Channel.SURVEY, Channel.PARTNER_CALL, Channel.SOCIAL)
+"""Channels that carry what residents say (recorded crime, police responses and analysts do not)."""
+
+
+class CoverageParams(Frozen):
+    window: timedelta = timedelta(days=365)
+    """The rolling window: twelve months, the period neighbourhood engagement plans are reviewed over."""
+    trend_meetings: Annotated[int, Field(ge=1)] = 3
+    """Turnout trend: mean attendance of the latest this-many meetings against the this-many before."""
+    recurring_meetings: Annotated[int, Field(ge=2)] = 6
+    recurring_min: Annotated[int, Field(ge=2)] = 3
+    """A theme raised at ``recurring_min`` or more of the latest ``recurring_meetings`` meetings recurs."""
+    seldom_heard_groups: frozenset[str] = SELDOM_HEARD_GROUPS
+
+
+class Meeting(Frozen):
+    time: AwareDatetime
+    attendance: int | None
+    themes: tuple[Theme, ...]
+
+
+class CoverageState(Frozen):
+    neighbourhood_id: str
+    heard: Mapping[str, AwareDatetime] = Field(default_factory=dict)
+    """Per channel, event id -> event time, for voice channels (kept so the window can move)."""
+    groups: Mapping[str, AwareDatetime] = Field(default_factory=dict)
+    """Per group label, the latest time someone from it was heard."""
+    meetings: Mapping[str, Meeting] = Field(default_factory=dict)
+
+
+class CoverageRow(Frozen):
+    """One row of ``coverage_current``."""
+
+    channels_heard: tuple[Channel, ...]
+    channels_missing: tuple[Channel, ...]
+    voices_12m: int
+    """Voice events heard in the window (a partner feed's count is one event here)."""
+    groups_heard: tuple[str, ...]
+    seldom_heard_gaps: tuple[str, ...]
+    """Seldom-heard groups nobody from whom was heard in the window: whom to engage next."""
+    meetings_12m: int
+    mean_attendance_12m: float | None
+    attendance_trend: float | None
+    """Mean attendance of the latest meetings minus that of the ones before (None: too few)."""
+    recurring_issues: tuple[Theme, ...]
+
+
+def evolve(state: CoverageState | None, event: Envelope) -> CoverageState:
+    current = state or CoverageState(neighbourhood_id=event.neighbourhood_id)
+    if event.channel not in VOICE_CHANNELS:
+        return current
+    update: dict[str, object] = {
+        "heard": {**current.heard, f"{event.channel.value}|{event.event_id}": event.event_time}
+    }
+    payload = event.payload
+    labels: Iterable[str] = ()
+    if isinstance(payload, MeetingHeld):
+        labels = [g.group for g in payload.attendee_groups if g.count > 0]
+        update["meetings"] = {
+            **current.meetings,
+            event.event_id: Meeting(
+                time=event.event_time,
+                attendance=payload.attendance,
+                themes=tuple(dict.fromkeys(i.theme for i in payload.issues_raised)),
+            ),
+        }
+    elif isinstance(payload, SurveyResponseReceived):
+        labels = payload.respondent_groups
+    elif isinstance(payload, SocialSignalObserved):
+        labels = ()
+    groups = dict(current.groups)
+    for label in labels:
+        key = label.strip().lower()
+        groups[key] = max(groups.get(key, event.event_time), event.event_time)
+    if groups != current.groups:
+        update["groups"] = groups
+    return current.model_copy(update=update)
+
+
+def fold(events: Iterable[Envelope]) -> dict[str, CoverageState]:
+    states: dict[str, CoverageState] = {}
+    for event in events:
+        states[event.neighbourhood_id] = evolve(states.get(event.neighbourhood_id), event)
+    return states
+
+
+def _mean(values: list[int]) -> float:
+    return math.fsum(values) / len(values)
+
+
+def read(state: CoverageState, as_of: datetime, params: CoverageParams | None = None) -> CoverageRow:
+    params = params or CoverageParams()
+    start = as_of - params.window
+
+    def inside(when: datetime) -> bool:
+        return start < when <= as_of
+
+    heard = [key.split("|", 1)[0] for key, when in state.heard.items() if inside(when)]
+    channels = tuple(c for c in VOICE_CHANNELS if c.value in heard)
+    groups = tuple(sorted(g for g, when in state.groups.items() if inside(when)))
+    meetings = sorted(
+        (m for m in state.meetings.values() if inside(m.time)), key=lambda m: (m.time, m.themes)
+    )
+    counted = [m.attendance for m in meetings if m.attendance is not None]
+    n = params.trend_meetings
+    trend = _mean(counted[-n:]) - _mean(counted[-2 * n : -n]) if len(counted) >= 2 * n else None
+    latest = meetings[-params.recurring_meetings :]
+    raised: dict[Theme, int] = {}
+    for meeting in latest:
+        for theme in meeting.themes:
+            raised[theme] = raised.get(theme, 0) + 1
+    return CoverageRow(
+        channels_heard=channels,
+        channels_missing=tuple(c for c in VOICE_CHANNELS if c not in channels),
+        voices_12m=len(heard),
+        groups_heard=groups,
+        seldom_heard_gaps=tuple(sorted(params.seldom_heard_groups - set(groups))),
+        meetings_12m=len(meetings),
+        mean_attendance_12m=_mean(counted) if counted else None,
+        attendance_trend=trend,
+        recurring_issues=tuple(
+            sorted((t for t, k in raised.items() if k >= params.recurring_min), key=lambda t: t.value)
+        ),
+    )

@@ -1,0 +1,365 @@
+"""The analysts' read models in DuckDB: ``priority``, ``tension``, ``coverage`` and ``feedback``.
+
+Each has a ``*_current`` table (one neighbourhood's newest view) and a ``*_history`` table whose rows
+carry ``valid_from`` and ``valid_to`` in event time, so any question can be asked as of a past time:
+
+    select * from priority_history
+    where valid_from <= TIMESTAMP '2024-05-01' and (valid_to > TIMESTAMP '2024-05-01' or valid_to is null)
+
+``recorded_at`` beside them is processing time (when the system first held the events behind a row).
+Writes are idempotent and monotone: a view older than the one stored (by ``version``) never replaces
+it, so updates read twice, or read after a rebuild was swapped in, change nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+
+import duckdb
+import pyarrow as pa
+
+from projections.neighbourhood import NeighbourhoodView
+
+TS = pa.timestamp("us", tz="UTC")
+TEXTS = pa.list_(pa.string())
+
+_COLUMNS: dict[str, list[tuple[str, pa.DataType, str]]] = {
+    "priority": [
+        ("theme", pa.string(), "varchar not null"),
+        ("rank", pa.int32(), "integer not null"),
+        ("score", pa.float64(), "double not null"),
+        ("voices", pa.int64(), "bigint not null"),
+        ("neighbourhood_voices", pa.int64(), "bigint not null"),
+        ("breadth", pa.float64(), "double not null"),
+        ("harm", pa.float64(), "double not null"),
+        ("recency", pa.float64(), "double not null"),
+        ("channels", TEXTS, "varchar[] not null"),
+        ("channel_factor", pa.float64(), "double not null"),
+        ("seldom_heard_share", pa.float64(), "double not null"),
+        ("uplift", pa.float64(), "double not null"),
+        ("recorded_crimes", pa.int64(), "bigint not null"),
+        ("voice_share", pa.float64(), "double not null"),
+        ("crime_share", pa.float64(), "double"),
+        ("concern_crime_gap", pa.float64(), "double"),
+        ("agreed", pa.bool_(), "boolean not null"),
+        ("in_top_elsewhere", pa.bool_(), "boolean not null"),
+    ],
+    "tension": [
+        ("level", pa.int32(), "integer not null"),
+        ("label", pa.string(), "varchar not null"),
+        ("modelled_level", pa.int32(), "integer not null"),
+        ("score", pa.float64(), "double not null"),
+        ("since", TS, "timestamptz"),
+        ("evidence_ids", TEXTS, "varchar[] not null"),
+        ("overridden", pa.bool_(), "boolean not null"),
+        ("confirmed", pa.bool_(), "boolean not null"),
+        ("assessed_by", pa.string(), "varchar not null"),
+    ],
+    "coverage": [
+        ("channels_heard", TEXTS, "varchar[] not null"),
+        ("channels_missing", TEXTS, "varchar[] not null"),
+        ("voices_12m", pa.int64(), "bigint not null"),
+        ("groups_heard", TEXTS, "varchar[] not null"),
+        ("seldom_heard_gaps", TEXTS, "varchar[] not null"),
+        ("meetings_12m", pa.int64(), "bigint not null"),
+        ("mean_attendance_12m", pa.float64(), "double"),
+        ("attendance_trend", pa.float64(), "double"),
+        ("recurring_issues", TEXTS, "varchar[] not null"),
+    ],
+    "feedback": [
+        ("theme", pa.string(), "varchar not null"),
+        ("status", pa.string(), "varchar not null"),
+        ("priority_set_at", TS, "timestamptz"),
+        ("actions", pa.int64(), "bigint not null"),
+        ("first_action_at", TS, "timestamptz"),
+        ("last_action_at", TS, "timestamptz"),
+        ("days_to_action", pa.float64(), "double"),
+        ("reported_back", pa.bool_(), "boolean not null"),
+        ("reason", pa.string(), "varchar not null"),
+    ],
+}
+_TENSION_PERIOD = [
+    ("level", pa.int32(), "integer not null"),
+    ("label", pa.string(), "varchar not null"),
+    ("modelled_level", pa.int32(), "integer not null"),
+    ("cause", pa.string(), "varchar not null"),
+    ("score", pa.float64(), "double not null"),
+    ("evidence_ids", TEXTS, "varchar[] not null"),
+    ("analyst", pa.string(), "varchar not null"),
+]
+_ALERT = [
+    ("raised_at", TS, "timestamptz not null"),
+    ("from_level", pa.int32(), "integer not null"),
+    ("to_level", pa.int32(), "integer not null"),
+    ("label", pa.string(), "varchar not null"),
+    ("cause", pa.string(), "varchar not null"),
+    ("score", pa.float64(), "double not null"),
+    ("evidence_ids", TEXTS, "varchar[] not null"),
+    ("version", pa.int64(), "bigint not null"),
+]
+_ROW_KEYS = {"priority": ("theme",), "feedback": ("theme",), "coverage": (), "tension": ()}
+_HISTORIED = ("priority", "coverage", "feedback")
+_STAMPS = [("as_of", TS, "timestamptz not null"), ("version", pa.int64(), "bigint not null")]
+_RECORDED = [("recorded_at", TS, "timestamptz not null")]
+_NID = [("neighbourhood_id", pa.string(), "varchar not null")]
+_VALID = [("valid_from", TS, "timestamptz not null"), ("valid_to", TS, "timestamptz")]
+_PERIOD = [("period_start", TS, "timestamptz not null")]
+
+READ_MODELS = ("priority", "tension", "coverage", "feedback")
+TABLES = (
+    *(f"{m}_current" for m in READ_MODELS),
+    *(f"{m}_history" for m in READ_MODELS),
+    "tension_alerts",
+    "projection_versions",
+)
+"""Every table this module owns."""
+REBUILT = tuple(t for t in TABLES if t != "tension_alerts")
+"""What ``engage rebuild`` recomputes (with ``activity_current``). Alerts are a record of what was
+raised when, not a projection, so a rebuild leaves them as they are."""
+
+
+def _layout(table: str) -> tuple[list[tuple[str, pa.DataType, str]], tuple[str, ...]]:
+    """Columns and primary key of a table."""
+    model, _, kind = table.rpartition("_")
+    if table == "projection_versions":
+        return [*_NID, *_STAMPS, *_RECORDED], ("neighbourhood_id",)
+    if table == "tension_alerts":
+        return [*_NID, *_ALERT], ("neighbourhood_id", "raised_at", "to_level")
+    if table == "tension_history":
+        seq = [("seq", pa.int32(), "integer not null")]
+        return [*_NID, *_VALID, *seq, *_TENSION_PERIOD, *_RECORDED], ("neighbourhood_id", "seq")
+    keys = _ROW_KEYS[model]
+    if kind == "current":
+        return [*_NID, *_COLUMNS[model], *_STAMPS, *_RECORDED], ("neighbourhood_id", *keys)
+    return (
+        [*_NID, *_PERIOD, *_VALID, *_COLUMNS[model], *_STAMPS, *_RECORDED],
+        ("neighbourhood_id", "period_start", *keys),
+    )
+
+
+def ddl(suffix: str = "") -> str:
+    statements = []
+    for table in TABLES:
+        columns, key = _layout(table)
+        body = ",\n    ".join(f'"{name}" {sql}' for name, _, sql in columns)
+        statements.append(
+            f"create table if not exists {table}{suffix} (\n    {body},\n"
+            f"    primary key ({', '.join(key)})\n);"
+        )
+    return "\n".join(statements)
+
+
+def _arrow(table: str, rows: list[dict[str, object]]) -> pa.Table:
+    columns, _ = _layout(table)
+    return pa.Table.from_pylist(rows, schema=pa.schema([(name, kind) for name, kind, _ in columns]))
+
+
+def _model_rows(v: NeighbourhoodView, model: str) -> list[dict[str, object]]:
+    """The rows of one read model in a view, without the neighbourhood and stamp columns."""
+    if model == "priority":
+        return [
+            {
+                **line.row.model_dump(exclude={"channels"}),
+                "theme": line.row.theme.value,
+                "channels": [c.value for c in line.row.channels],
+                "voice_share": line.voice_share,
+                "crime_share": line.crime_share,
+                "concern_crime_gap": line.concern_crime_gap,
+                "in_top_elsewhere": line.in_top_elsewhere,
+            }
+            for line in v.priorities
+        ]
+    if model == "tension":
+        return [{**v.tension.model_dump(), "evidence_ids": list(v.tension.evidence_ids)}]
+    if model == "coverage":
+        c = v.coverage
+        return [
+            {
+                **c.model_dump(),
+                "channels_heard": [x.value for x in c.channels_heard],
+                "channels_missing": [x.value for x in c.channels_missing],
+                "groups_heard": list(c.groups_heard),
+                "seldom_heard_gaps": list(c.seldom_heard_gaps),
+                "recurring_issues": [t.value for t in c.recurring_issues],
+            }
+        ]
+    return [{**r.model_dump(), "theme": r.theme.value} for r in v.feedback]
+
+
+def _stamped(v: NeighbourhoodView, model: str, *, history: bool) -> list[dict[str, object]]:
+    names = {name for name, _, _ in _layout(f"{model}_{'history' if history else 'current'}")[0]}
+    stamps: dict[str, object] = {
+        "neighbourhood_id": v.neighbourhood_id,
+        "as_of": v.as_of,
+        "version": v.version,
+        "recorded_at": v.recorded_at,
+    }
+    if history:
+        stamps |= {"period_start": v.period_start, "valid_from": v.as_of, "valid_to": None}
+    return [{k: val for k, val in ({**row, **stamps}).items() if k in names} for row in _model_rows(v, model)]
+
+
+def _stored_versions(con: duckdb.DuckDBPyConnection, sql: str, ids: Sequence[str]) -> dict[object, int]:
+    if not ids:
+        return {}
+    con.register("wanted_ids", pa.table({"neighbourhood_id": pa.array(ids, pa.string())}))
+    try:
+        rows = con.execute(sql).fetchall()
+    finally:
+        con.unregister("wanted_ids")
+    return {tuple(r[:-1]) if len(r) > 2 else r[0]: int(r[-1]) for r in rows}
+
+
+def write_views(
+    con: duckdb.DuckDBPyConnection,
+    views: Iterable[NeighbourhoodView],
+    topic: str | None = None,
+    next_offsets: Mapping[int, int] | None = None,
+    suffix: str = "",
+) -> int:
+    """Write views (and the positions read) in one transaction. Returns the views that changed a table."""
+    by_time: dict[tuple[str, datetime], NeighbourhoodView] = {}
+    heads: dict[str, NeighbourhoodView] = {}
+    alerts: list[dict[str, object]] = []
+    for v in views:
+        held = by_time.get((v.neighbourhood_id, v.period_start))
+        if held is None or v.version >= held.version:
+            by_time[(v.neighbourhood_id, v.period_start)] = v
+        head = heads.get(v.neighbourhood_id)
+        if head is None or v.version >= head.version:
+            heads[v.neighbourhood_id] = v
+        alerts.extend({**a.model_dump(), "evidence_ids": list(a.evidence_ids)} for a in v.alerts)
+    ids = sorted(heads)
+    stored = _stored_versions(
+        con,
+        f"select neighbourhood_id, version from projection_versions{suffix} "
+        "where neighbourhood_id in (select neighbourhood_id from wanted_ids)",
+        ids,
+    )
+    heads = {n: v for n, v in heads.items() if v.version >= stored.get(n, -1)}
+    stored_history = _stored_versions(
+        con,
+        f"select neighbourhood_id, period_start, version from coverage_history{suffix} "
+        "where neighbourhood_id in (select neighbourhood_id from wanted_ids)",
+        ids,
+    )
+    versions = [v for key, v in by_time.items() if v.version >= stored_history.get(key, -1)]
+    staged: dict[str, pa.Table] = {}
+    for model in _HISTORIED:
+        staged[f"{model}_history"] = _arrow(
+            f"{model}_history", [r for v in versions for r in _stamped(v, model, history=True)]
+        )
+    for model in READ_MODELS:
+        staged[f"{model}_current"] = _arrow(
+            f"{model}_current", [r for v in heads.values() for r in _stamped(v, model, history=False)]
+        )
+    staged["tension_history"] = _arrow(
+        "tension_history",
+        [
+            {
+                **p.model_dump(),
+                "neighbourhood_id": v.neighbourhood_id,
+                "seq": seq,
+                "valid_to": v.tension_timeline[seq + 1].valid_from
+                if seq + 1 < len(v.tension_timeline)
+                else None,
+                "evidence_ids": list(p.evidence_ids),
+                "recorded_at": v.recorded_at,
+            }
+            for v in heads.values()
+            for seq, p in enumerate(v.tension_timeline)
+        ],
+    )
+    staged["projection_versions"] = _arrow(
+        "projection_versions",
+        [
+            {
+                "neighbourhood_id": v.neighbourhood_id,
+                "as_of": v.as_of,
+                "version": v.version,
+                "recorded_at": v.recorded_at,
+            }
+            for v in heads.values()
+        ],
+    )
+    staged["tension_alerts"] = _arrow("tension_alerts", alerts)
+    keys = pa.table(
+        {
+            "neighbourhood_id": pa.array([v.neighbourhood_id for v in versions], pa.string()),
+            "period_start": pa.array([v.period_start for v in versions], TS),
+        }
+    )
+    head_ids = pa.table({"neighbourhood_id": pa.array(sorted(heads), pa.string())})
+    touched = pa.table(
+        {"neighbourhood_id": pa.array(sorted({v.neighbourhood_id for v in versions}), pa.string())}
+    )
+    con.begin()
+    try:
+        con.register("staged_keys", keys)
+        con.register("staged_heads", head_ids)
+        con.register("staged_touched", touched)
+        for table, rows in staged.items():
+            con.register(f"staged_{table}", rows)
+        for model in _HISTORIED:
+            history = f"{model}_history{suffix}"
+            con.execute(
+                f"delete from {history} h using staged_keys k "
+                "where h.neighbourhood_id = k.neighbourhood_id and h.period_start = k.period_start"
+            )
+            con.execute(f"insert into {history} select * from staged_{model}_history")
+            # valid_to of every version is the next version's valid_from, in the touched neighbourhoods.
+            con.execute(
+                f"""
+                update {history} h set valid_to = n.next_from
+                from (
+                    select neighbourhood_id, period_start,
+                           lead(valid_from) over (partition by neighbourhood_id order by period_start)
+                           as next_from
+                    from (select distinct neighbourhood_id, period_start, valid_from from {history}
+                          where neighbourhood_id in (select neighbourhood_id from staged_touched))
+                ) n
+                where h.neighbourhood_id = n.neighbourhood_id and h.period_start = n.period_start
+                  and h.valid_to is distinct from n.next_from
+                """
+            )
+        for table in (*(f"{m}_current" for m in READ_MODELS), "tension_history", "projection_versions"):
+            con.execute(
+                f"delete from {table}{suffix} "
+                "where neighbourhood_id in (select neighbourhood_id from staged_heads)"
+            )
+            con.execute(f"insert into {table}{suffix} select * from staged_{table}")
+        con.execute(f"insert or replace into tension_alerts{suffix} select * from staged_tension_alerts")
+        if topic is not None and next_offsets:
+            _store_offsets(con, topic, next_offsets)
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    finally:
+        for name in ("staged_keys", "staged_heads", "staged_touched", *(f"staged_{t}" for t in staged)):
+            con.unregister(name)
+    return len(versions)
+
+
+def _store_offsets(con: duckdb.DuckDBPyConnection, topic: str, next_offsets: Mapping[int, int]) -> None:
+    con.executemany(
+        "insert or replace into sink_offsets values (?, ?, ?, now())",
+        [[topic, p, o] for p, o in next_offsets.items()],
+    )
+
+
+def swap_in(con: duckdb.DuckDBPyConnection, suffix: str, activity_suffix_table: str | None = None) -> None:
+    """Replace every read model by its ``suffix`` twin in one transaction: readers see old or new."""
+    con.begin()
+    try:
+        for table in REBUILT:
+            con.execute(f"drop table if exists {table}")
+            con.execute(f"alter table {table}{suffix} rename to {table}")
+        if activity_suffix_table is not None:
+            con.execute("drop table if exists activity_current")
+            con.execute(f"alter table {activity_suffix_table} rename to activity_current")
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
