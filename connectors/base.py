@@ -8,12 +8,12 @@ import json
 import uuid
 from collections import Counter
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from connectors.placing import Neighbourhood, Neighbourhoods
+from connectors.placing import AreaLookup, Neighbourhood, Neighbourhoods
 from connectors.rejections import Reason, RecordRejected
 from events import Envelope, Payload
 
@@ -37,6 +37,8 @@ class Context:
     neighbourhoods: Neighbourhoods
     recorded_time: datetime
     salt: bytes
+    areas: AreaLookup = field(default_factory=AreaLookup.empty)
+    """Areas that are not neighbourhoods (LSOAs) to neighbourhoods, for sources that name only those."""
     neighbourhood: str | None = None
     """The neighbourhood (id or name) of every record in the file, for sources whose records name
     none, such as police.uk priorities and events: ``engage ingest --neighbourhood``."""
@@ -49,6 +51,31 @@ class Connector(Protocol):
 
     def to_event(self, record: Mapping[str, Any], context: Context) -> Envelope:
         """Map one record's fields to an event, or raise RecordRejected."""
+        ...
+
+
+@runtime_checkable
+class MappedConnector(Connector, Protocol):
+    """A connector that reads each file with a mapping file found beside it (a council CSV export's or
+    a survey's mapping, FixMyStreet's category codes). Dead letters keep the mapping's path, so that a
+    replay maps the record again with the mapping as it is then, fixed or not."""
+
+    mapping_file: Path | None
+    """The mapping the last file was read with; None before any was."""
+
+    def with_mapping(self, path: Path) -> Connector:
+        """A connector of the same source that maps records with the mapping at ``path``."""
+        ...
+
+
+@runtime_checkable
+class GuardedConnector(Connector, Protocol):
+    """A connector whose records hold personal data that redaction would not find (a survey tool's
+    respondent ids). A dead letter keeps what ``letter_fields`` gives in place of the fields as read."""
+
+    def letter_fields(self, record: Mapping[str, Any], context: Context) -> Mapping[str, Any]:
+        """The record's fields with such data left out, or replaced by what ``to_event`` can still map
+        (its pseudonym)."""
         ...
 
 

@@ -145,9 +145,19 @@ class CouncilCsvConnector:
         """Without a mapping, each file's own mapping file is read when the file is."""
         self._given = mapping
         self._mapping = mapping
+        self.mapping_file: Path | None = None
+
+    def with_mapping(self, path: Path) -> CouncilCsvConnector:
+        connector = CouncilCsvConnector(CouncilMapping.load(path))
+        connector.mapping_file = path
+        return connector
 
     def records(self, path: Path) -> Iterator[SourceRecord]:
-        mapping = self._given or CouncilMapping.load(mapping_path(path))
+        if self._given is None:
+            self.mapping_file = mapping_path(path)
+            mapping = CouncilMapping.load(self.mapping_file)
+        else:
+            mapping = self._given
         absent = [column for column in mapping.columns.values() if column not in _header(path)]
         if absent:
             raise ConfigurationError(

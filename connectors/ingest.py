@@ -8,17 +8,24 @@ record is validated, redacted and dead-lettered the same way whichever door it c
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import structlog
 
-from connectors.base import Connector, Context, SourceRecord, events_of
-from connectors.privacy import Redactions, redact, scrub
+from connectors.base import (
+    Connector,
+    Context,
+    GuardedConnector,
+    MappedConnector,
+    SourceRecord,
+    events_of,
+)
+from connectors.privacy import Redactions, redact, redact_fields, scrub
 from connectors.rejections import DeadLetter, Reason, RecordRejected, dead_letter
-from events import Envelope
+from events import Envelope, Theme
 
 log = structlog.get_logger(__name__)
 
@@ -60,6 +67,10 @@ class Summary:
     """Events, which exceed ``published`` when a record stands for several (a meeting and its actions)."""
     reasons: Counter[str] = field(default_factory=Counter)
     redacted: Counter[str] = field(default_factory=Counter)
+    unmapped_other: int = 0
+    """Events published with the theme ``other``: what the theme tables (connectors/theme_maps.py) or
+    the keyword classifier could not place in the vocabulary. Counted so that a feed whose categories
+    the tables miss is seen, not quietly lumped together."""
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -67,6 +78,7 @@ class Summary:
             "published": self.published,
             "rejected": self.rejected,
             "events_published": self.events_published,
+            "unmapped_other": self.unmapped_other,
             "reasons": dict(sorted(self.reasons.items())),
             "redacted": dict(sorted(self.redacted.items())),
         }
@@ -81,6 +93,37 @@ class Summary:
         else:
             self.published += 1
             self.events_published += len(done.published)
+            self.unmapped_other += sum(1 for event in done.published if is_other(event))
+
+
+def is_other(event: Envelope) -> bool:
+    """Whether an event that carries one theme carries ``other`` (meetings and surveys carry several)."""
+    return getattr(event.payload, "theme", None) == Theme.OTHER
+
+
+def mapping_of(connector: Connector) -> str:
+    """The mapping file a connector read its last file with, or "" for one that reads none."""
+    if isinstance(connector, MappedConnector) and connector.mapping_file is not None:
+        return str(connector.mapping_file.resolve())
+    return ""
+
+
+def letter_fields(
+    connector: Connector, fields: Mapping[str, Any] | None, context: Context
+) -> Mapping[str, Any] | None:
+    """What a dead letter may keep of a record's fields for a replay, before redaction."""
+    if fields is not None and isinstance(connector, GuardedConnector):
+        return connector.letter_fields(fields, context)
+    return fields
+
+
+def record_events(connector: Connector, fields: Mapping[str, Any], context: Context) -> tuple[Envelope, ...]:
+    """A record's events (at least one), or RecordRejected; for ingest and for a dead letter's replay."""
+    events = events_of(connector, fields, context)
+    if not events:
+        # A record is published or rejected, never dropped, even by a faulty connector.
+        raise RecordRejected(Reason.INVALID_VALUE, f"{connector.name} mapped the record to no event")
+    return events
 
 
 Admit = Callable[[tuple[Envelope, ...]], tuple[bool, ...]]
@@ -111,17 +154,24 @@ class Settled:
 
 
 def settle(
-    connector: Connector, record: SourceRecord, file: str, context: Context, admit: Admit = _publish_all
+    connector: Connector,
+    record: SourceRecord,
+    file: str,
+    context: Context,
+    admit: Admit = _publish_all,
+    *,
+    replayable: bool = True,
 ) -> Settled:
     """Map one record to its events, scrub them and let ``admit`` judge them, or make the record's dead
-    letter. Pure, and never raises for a record: every way a record can fail is a RecordRejected."""
+    letter. Pure, and never raises for a record: every way a record can fail is a RecordRejected.
+
+    A letter keeps the record's redacted fields for ``engage dlq replay`` unless ``replayable`` is
+    False: the gateway's are not replayed, since a replay would not check the partner's grant.
+    """
     try:
         if record.fields is None:
             raise RecordRejected(Reason.MALFORMED, record.problem)
-        mapped = events_of(connector, record.fields, context)
-        if not mapped:
-            # A record is published or rejected, never dropped, even by a faulty connector.
-            raise RecordRejected(Reason.INVALID_VALUE, f"{connector.name} mapped the record to no event")
+        mapped = record_events(connector, record.fields, context)
         redactions = Redactions()
         events = []
         for event in mapped:
@@ -133,7 +183,17 @@ def settle(
         text, redactions = redact(record.text)
         # A reason may quote the value at fault; it is redacted like the record (and not counted twice).
         told = RecordRejected(error.reason, redact(error.detail)[0])
-        letter = dead_letter(connector.name, file, record.line, told, text, context.recorded_time)
+        letter = dead_letter(
+            connector.name,
+            file,
+            record.line,
+            told,
+            text,
+            context.recorded_time,
+            fields=redact_fields(letter_fields(connector, record.fields, context)) if replayable else None,
+            mapping=mapping_of(connector),
+            neighbourhood=context.neighbourhood,
+        )
         return Settled(record, (), (), letter, redactions)
     published = tuple(e for e, publish in zip(events, verdicts, strict=True) if publish)
     return Settled(record, tuple(events), published, None, redactions)
@@ -146,10 +206,12 @@ def step(
     context: Context,
     publisher: Publisher,
     admit: Admit = _publish_all,
+    *,
+    replayable: bool = True,
 ) -> Settled:
     """The one way a record goes in, for a file (``run``) and for the gateway alike: map, scrub, then
     publish its events or dead-letter it. The caller flushes the publisher."""
-    done = settle(connector, record, file, context, admit)
+    done = settle(connector, record, file, context, admit, replayable=replayable)
     for event in done.published:
         publisher.publish_event(event)
     if done.letter is not None:

@@ -3,7 +3,8 @@
 Reads the JSON array that ``GET /requests.json`` returns, one record per element (its line is its
 1-based index in the array). A request is placed by its ``lat``/``long`` point; one without
 coordinates is rejected as unplaced. Service codes differ between councils, so the theme comes
-from keywords in the service code and name (``THEME_KEYWORDS``); anything else is ``other``.
+from keywords in the service code and name (``connectors.theme_maps.OPEN311_KEYWORDS``); anything
+else is ``other``.
 """
 
 from __future__ import annotations
@@ -15,45 +16,19 @@ from typing import Any
 
 from connectors.base import Context, SourceRecord, new_event, read_json_array, required
 from connectors.rejections import Reason, RecordRejected
+from connectors.theme_maps import OPEN311_KEYWORDS, theme_by_keywords
 from events import Envelope, PartnerCallLogged, Theme
 
 SOURCE = "open311"
 DEFAULT_PARTNER = "council"
 _LABEL_LIMIT = 80
 _DESCRIPTION_LIMIT = 2000
-
-THEME_KEYWORDS: tuple[tuple[str, Theme], ...] = (
-    ("graffiti", Theme.CRIMINAL_DAMAGE),
-    ("vandal", Theme.CRIMINAL_DAMAGE),
-    ("fly-tip", Theme.ENVIRONMENT),
-    ("fly tip", Theme.ENVIRONMENT),
-    ("flytip", Theme.ENVIRONMENT),
-    ("dumping", Theme.ENVIRONMENT),
-    ("dumped", Theme.ENVIRONMENT),
-    ("litter", Theme.ENVIRONMENT),
-    ("street light", Theme.ENVIRONMENT),
-    ("streetlight", Theme.ENVIRONMENT),
-    ("street_light", Theme.ENVIRONMENT),
-    ("noise", Theme.NOISE),
-    ("abandoned vehicle", Theme.VEHICLE_CRIME),
-    ("abandoned_vehicle", Theme.VEHICLE_CRIME),
-    ("abandoned car", Theme.VEHICLE_CRIME),
-    ("needle", Theme.DRUGS),
-    ("syringe", Theme.DRUGS),
-    ("drug", Theme.DRUGS),
-    ("parking", Theme.PARKING),
-    ("pothole", Theme.ROAD_SAFETY),
-    ("traffic signal", Theme.ROAD_SAFETY),
-)
-"""Keywords of common Open311 service codes and names (lower case, first match wins) to themes."""
+THEME_KEYWORDS = OPEN311_KEYWORDS
+"""Kept under the name it had before every table moved to ``connectors.theme_maps``."""
 
 
 def theme_for(service_code: str, service_name: str) -> Theme:
-    text = f"{service_code} {service_name}".lower()
-    for keyword, theme in THEME_KEYWORDS:
-        if keyword in text:
-            return theme
-    return Theme.OTHER
+    return theme_by_keywords(THEME_KEYWORDS, f"{service_code} {service_name}")
 
 
 def _label(fields: Mapping[str, Any], name: str) -> str:

@@ -1,10 +1,11 @@
-"""Placing a record in its neighbourhood: by id, by name, or by point in polygon."""
+"""Placing a record in its neighbourhood: by id, by name, by point in polygon, or by an area look-up."""
 
 from __future__ import annotations
 
+import csv
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -105,3 +106,79 @@ class Neighbourhoods:
         raise RecordRejected(
             Reason.UNPLACED, f"the point ({latitude}, {longitude}) lies in none of the neighbourhoods"
         )
+
+
+class AreaLookup:
+    """Areas that are not neighbourhoods (LSOAs, old wards, place names) to the neighbourhood each lies in.
+
+    Read from a CSV table (``ENGAGE_AREA_LOOKUP_PATH``) with a header and at least the columns
+    ``area`` (a code such as ``E01000842`` or a place name) and ``neighbourhood_id`` (an id of the
+    configured boundaries); other columns are for the people who keep the table and are ignored.
+    Areas compare like names (``normalise_name``), so ``e01000842`` and ``Kentish Town`` both match.
+    An area stands for one neighbourhood: one that straddles two is given to the one holding most of it.
+    """
+
+    COLUMNS = ("area", "neighbourhood_id")
+
+    def __init__(self, table: Mapping[str, Neighbourhood]) -> None:
+        self._table = {normalise_name(area): neighbourhood for area, neighbourhood in table.items()}
+
+    def __len__(self) -> int:
+        return len(self._table)
+
+    @classmethod
+    def empty(cls) -> AreaLookup:
+        return cls({})
+
+    @classmethod
+    def from_rows(
+        cls, rows: Iterable[Mapping[str, str]], neighbourhoods: Neighbourhoods, where: str
+    ) -> AreaLookup:
+        table: dict[str, Neighbourhood] = {}
+        for line, row in enumerate(rows, start=2):
+            area = (row.get("area") or "").strip()
+            neighbourhood_id = (row.get("neighbourhood_id") or "").strip()
+            if not area or not neighbourhood_id:
+                raise ConfigurationError(f"{where} line {line}: 'area' and 'neighbourhood_id' must be given")
+            try:
+                neighbourhood = neighbourhoods.by_id(neighbourhood_id)
+            except RecordRejected:
+                raise ConfigurationError(
+                    f"{where} line {line}: no neighbourhood of the boundaries has id {neighbourhood_id!r}; "
+                    "the look-up must be made for the boundaries in ENGAGE_BOUNDARIES_PATH "
+                    "(set ENGAGE_AREA_LOOKUP_PATH to one that is, or to an empty value for none)"
+                ) from None
+            previous = table.setdefault(normalise_name(area), neighbourhood)
+            if previous != neighbourhood:
+                raise ConfigurationError(
+                    f"{where} line {line}: area {area!r} is given to two neighbourhoods "
+                    f"({previous.id} and {neighbourhood.id}); keep one"
+                )
+        return cls(table)
+
+    @classmethod
+    def load(cls, path: Path, neighbourhoods: Neighbourhoods) -> AreaLookup:
+        try:
+            with path.open(newline="", encoding="utf-8-sig") as handle:
+                reader = csv.DictReader(handle)
+                missing = [c for c in cls.COLUMNS if c not in (reader.fieldnames or ())]
+                if missing:
+                    raise ConfigurationError(
+                        f"the area look-up {path} has no column {', '.join(missing)}; "
+                        "its header must name 'area' and 'neighbourhood_id'"
+                    )
+                return cls.from_rows(reader, neighbourhoods, str(path))
+        except (OSError, csv.Error) as exc:
+            raise ConfigurationError(
+                f"cannot read the area look-up {path}: {exc}; set ENGAGE_AREA_LOOKUP_PATH"
+            ) from exc
+
+    def place(self, area: str) -> Neighbourhood:
+        try:
+            return self._table[normalise_name(area)]
+        except KeyError:
+            raise RecordRejected(
+                Reason.UNPLACED,
+                f"area {area!r} is not in the area look-up (ENGAGE_AREA_LOOKUP_PATH); "
+                "add it there if it lies in one of the neighbourhoods",
+            ) from None

@@ -19,29 +19,13 @@ from typing import Any
 
 from connectors.base import Context, SourceRecord, as_float, content_keys, new_event, read_csv, required
 from connectors.rejections import Reason, RecordRejected
-from events import CrimeRecorded, Envelope, Theme
+from connectors.theme_maps import CRIME_TYPE_THEMES, theme_of
+from events import CrimeRecorded, Envelope
+
+__all__ = ["CRIME_TYPE_THEMES", "SOURCE", "PoliceUkCrimeConnector"]
 
 SOURCE = "police-uk-crime"
 _NATURAL_KEY = "\x00natural_key"
-
-CRIME_TYPE_THEMES: Mapping[str, Theme] = {
-    "anti-social behaviour": Theme.ANTI_SOCIAL_BEHAVIOUR,
-    "bicycle theft": Theme.THEFT,
-    "burglary": Theme.BURGLARY,
-    "criminal damage and arson": Theme.CRIMINAL_DAMAGE,
-    "drugs": Theme.DRUGS,
-    "other theft": Theme.THEFT,
-    "possession of weapons": Theme.WEAPONS,
-    "public order": Theme.PUBLIC_ORDER,
-    "robbery": Theme.ROBBERY,
-    "shoplifting": Theme.THEFT,
-    "theft from the person": Theme.THEFT,
-    "vehicle crime": Theme.VEHICLE_CRIME,
-    "violence and sexual offences": Theme.VIOLENCE,
-    "violent crime": Theme.VIOLENCE,
-    "other crime": Theme.OTHER,
-}
-"""police.uk crime categories (as published in street CSVs) to the theme vocabulary."""
 
 
 def _event_time(fields: Mapping[str, Any]) -> datetime:
@@ -76,7 +60,7 @@ class PoliceUkCrimeConnector:
             raise RecordRejected(
                 Reason.MISSING_FIELD, "field 'Crime type' (or 'Category') is missing or empty"
             )
-        theme = CRIME_TYPE_THEMES.get(crime_type.lower(), Theme.OTHER)
+        theme = theme_of(CRIME_TYPE_THEMES, crime_type)
         event_time = _event_time(record)
         longitude = as_float(record, "Longitude")
         latitude = as_float(record, "Latitude")

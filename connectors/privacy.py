@@ -20,7 +20,11 @@ import hashlib
 import hmac
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import JsonValue
 
 from connectors import names
 from events import (
@@ -93,6 +97,27 @@ def redact(text: str) -> tuple[str, Redactions]:
     if n:
         found.counts["name"] += n
     return text, found
+
+
+def redact_fields(fields: Mapping[str, Any] | None) -> dict[str, JsonValue] | None:
+    """A record's fields with every text redacted, kept in a dead letter for replay.
+
+    Values that are not JSON become their text first. Not counted: the same values are counted once,
+    in the redaction of the record's line.
+    """
+    if fields is None:
+        return None
+    return {str(key): _redact_value(value) for key, value in fields.items()}
+
+
+def _redact_value(value: Any) -> JsonValue:
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, Mapping):
+        return {str(key): _redact_value(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redact_value(item) for item in value]
+    return redact(str(value))[0]
 
 
 def _fit(text: str, limit: int = SHORT_TEXT_LIMIT) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from connectors.base import Connector
 from connectors.canonical import CanonicalConnector
 from connectors.council_csv import CouncilCsvConnector
+from connectors.fixmystreet import FixMyStreetConnector
 from connectors.meetings import MeetingsConnector
 from connectors.open311 import Open311Connector
 from connectors.police_uk_api import PoliceUkEventsConnector, PoliceUkPrioritiesConnector
@@ -18,6 +19,7 @@ CONNECTORS: dict[str, type[Connector]] = {
     CanonicalConnector.name: CanonicalConnector,
     Open311Connector.name: Open311Connector,
     CouncilCsvConnector.name: CouncilCsvConnector,
+    FixMyStreetConnector.name: FixMyStreetConnector,
     MeetingsConnector.name: MeetingsConnector,
     PoliceUkPrioritiesConnector.name: PoliceUkPrioritiesConnector,
     PoliceUkEventsConnector.name: PoliceUkEventsConnector,

@@ -28,7 +28,8 @@ accepted), so a new survey needs no code::
 
 A response is placed by ward name, else by point. A postcode alone places nothing: its district
 covers several wards and this system holds no postcode look-up, so such a response is rejected as
-unplaced with that reason.
+unplaced with that reason. A rejected response's dead letter names the mapping file and keeps the
+respondent only as the pseudonym, so that ``engage dlq replay`` can map it again after a fix.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ _OPTIONAL_COLUMNS = (
     "confidence",
     "comment",
 )
+_RESPONDENT_PSEUDONYM = "\x00respondent_pseudonym"
 _DISTRICT = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$", re.IGNORECASE)
 
 
@@ -207,9 +209,20 @@ class SurveysConnector:
         """Without a mapping, each file's own mapping file is read when the file is."""
         self._given = mapping
         self._mapping = mapping
+        self.mapping_file: Path | None = None
+
+    def with_mapping(self, path: Path) -> SurveysConnector:
+        """For a replay: the connector that maps records with the mapping at ``path``, as it is now."""
+        connector = SurveysConnector(SurveyMapping.load(path))
+        connector.mapping_file = path
+        return connector
 
     def records(self, path: Path) -> Iterator[SourceRecord]:
-        mapping = self._given or SurveyMapping.load(mapping_path(path))
+        if self._given is None:
+            self.mapping_file = mapping_path(path)
+            mapping = SurveyMapping.load(self.mapping_file)
+        else:
+            mapping = self._given
         header = _header(path)
         absent = [column for column in mapping.all_columns if column not in header]
         if absent:
@@ -235,6 +248,15 @@ class SurveysConnector:
             csv.writer(buffer, lineterminator="").writerow(shown.values())
             yield replace(row, text=buffer.getvalue())
 
+    def letter_fields(self, record: Mapping[str, Any], context: Context) -> Mapping[str, Any]:
+        """What a dead letter keeps of a response: its respondent only as the pseudonym ``to_event``
+        would publish, which a replay publishes as it is."""
+        column = self._mapping.columns.get("respondent") if self._mapping is not None else None
+        if column is None or not values.text(record, column):
+            return record
+        kept = {key: value for key, value in record.items() if key != column}
+        return {**kept, _RESPONDENT_PSEUDONYM: pseudonym(values.text(record, column), context.salt)}
+
     def to_event(self, record: Mapping[str, Any], context: Context) -> Envelope:
         mapping = self._mapping
         if mapping is None:
@@ -246,10 +268,13 @@ class SurveysConnector:
         answered = self._time(record, mapping)
         neighbourhood = self._place(record, mapping, context)
         raw_respondent = values.text(record, columns["respondent"]) if "respondent" in columns else ""
+        respondent = pseudonym(raw_respondent, context.salt) if raw_respondent else None
+        # A dead letter's fields, replayed, hold the pseudonym in place of the respondent.
+        respondent = respondent or values.text(record, _RESPONDENT_PSEUDONYM) or None
         try:
             payload = SurveyResponseReceived(
                 survey_id=mapping.survey_id,
-                respondent=pseudonym(raw_respondent, context.salt) if raw_respondent else None,
+                respondent=respondent,
                 feels_safe=self._score(record, mapping, "feels_safe"),
                 confidence_in_police=self._score(record, mapping, "confidence"),
                 concerns=self._concerns(record, mapping),

@@ -8,7 +8,7 @@ import urllib.error
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import duckdb
 import typer
@@ -18,11 +18,39 @@ from engage import logs, processes
 from engage.errors import EngageError, QueryRejected, ServiceUnavailable
 from engage.settings import Settings
 
+if TYPE_CHECKING:
+    from connectors.base import Context
+    from connectors.rejections import DeadLetter
+
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_enable=False)
 
 
 def _settings() -> Settings:
     return Settings()
+
+
+def _context(settings: Settings, neighbourhood: str | None = None) -> Context:
+    """What every mapping needs: the boundaries, the area look-up, the time of the run, the salt, and
+    the neighbourhood of every record for files that name none (``ingest --neighbourhood``)."""
+    from connectors.base import Context
+    from connectors.placing import AreaLookup, Neighbourhoods
+
+    neighbourhoods = Neighbourhoods.load(
+        settings.boundaries_path, settings.boundary_id_property, settings.boundary_name_property
+    )
+    areas = (
+        AreaLookup.load(settings.area_lookup_path, neighbourhoods)
+        if settings.area_lookup_path is not None
+        else AreaLookup.empty()
+    )
+    salt = settings.pseudonym_salt.get_secret_value().encode("utf-8")
+    return Context(
+        neighbourhoods=neighbourhoods,
+        recorded_time=datetime.now(UTC),
+        salt=salt,
+        areas=areas,
+        neighbourhood=neighbourhood,
+    )
 
 
 @app.callback()
@@ -67,24 +95,120 @@ def ingest(
 ) -> None:
     """Validate, redact and place each record, publish the events; print one JSON summary line."""
     from connectors import ingest as ingest_run
-    from connectors.base import Context
     from connectors.kafka_publisher import KafkaPublisher
-    from connectors.placing import Neighbourhoods
     from connectors.registry import connector_for
 
     settings = _settings()
     connector = connector_for(source)
-    neighbourhoods = Neighbourhoods.load(
-        settings.boundaries_path, settings.boundary_id_property, settings.boundary_name_property
-    )
-    salt = settings.pseudonym_salt.get_secret_value().encode("utf-8")
-    context = Context(
-        neighbourhoods=neighbourhoods, recorded_time=datetime.now(UTC), salt=salt, neighbourhood=neighbourhood
-    )
+    context = _context(settings, neighbourhood)
     publisher = KafkaPublisher(settings.bootstrap_servers)
     try:
         with tqdm(desc=f"ingest {path.name}", unit=" records", disable=not sys.stderr.isatty()) as bar:
             summary = ingest_run.run(connector, path, context, publisher, tick=bar.update)
+    finally:
+        publisher.close()
+    typer.echo(json.dumps(summary.as_dict()))
+
+
+@app.command()
+def schemas(
+    out: Annotated[Path, typer.Option(help="folder to write the schemas into")] = Path("docs/schemas"),
+) -> None:
+    """Write the JSON Schema of the event envelope and of each payload, one file each."""
+    from events.schemas import write
+
+    for path in write(out):
+        typer.echo(str(path))
+
+
+dlq = typer.Typer(
+    no_args_is_help=True,
+    help="Dead letters: the records connectors rejected, why, and a replay once the cause is fixed.",
+)
+app.add_typer(dlq, name="dlq")
+
+_REASON = typer.Option(help="only letters rejected for this reason, e.g. unplaced")
+_SOURCE = typer.Option(help="only letters of this source (connector name), e.g. fixmystreet")
+_MAX_ATTEMPTS = typer.Option(min=1, help="records tried this many times are left alone (exhausted)")
+_RECORD_SHOWN = 160
+
+
+def _dead_letters(settings: Settings) -> tuple[list[DeadLetter], int]:
+    from connectors import deadletters
+    from engage import kafka_admin
+    from events import topics
+
+    return deadletters.decode(kafka_admin.read_all(settings, topics.DEADLETTER))
+
+
+@dlq.command("list")
+def dlq_list(
+    reason: Annotated[str | None, _REASON] = None,
+    source: Annotated[str | None, _SOURCE] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON document instead of text")] = False,
+    max_attempts: Annotated[int, _MAX_ATTEMPTS] = 3,
+) -> None:
+    """Show the open dead letters (records still rejected): counts by reason and source, then each one."""
+    from connectors import deadletters
+
+    letters, undecodable = _dead_letters(_settings())
+    shown = deadletters.listing(letters, reason, source, max_attempts, undecodable)
+    if as_json:
+        typer.echo(json.dumps(shown.as_dict()))
+        return
+    typer.echo(
+        f"{len(shown.open)} open ({shown.exhausted} of them exhausted), {shown.resolved} resolved by replay"
+        + (f", {undecodable} messages that are not dead letters" if undecodable else "")
+    )
+    for title, counts in (("reason", shown.by_reason()), ("source", shown.by_source())):
+        if counts:
+            typer.echo(f"\n{title:<24}count")
+            for name, count in counts.items():
+                typer.echo(f"{name:<24}{count:>5}")
+    if shown.open:
+        typer.echo("")
+    for letter in shown.open:
+        typer.echo(
+            f"{letter.source} {letter.file}:{letter.line} {letter.reason.value} "
+            f"(attempt {letter.attempt}): {letter.detail}"
+        )
+        record = (
+            letter.record if len(letter.record) <= _RECORD_SHOWN else letter.record[:_RECORD_SHOWN] + "..."
+        )
+        typer.echo(f"    {record}")
+
+
+_REPLAY_HELP = (
+    "Map each open dead letter again; publish what now passes (every event of a record, such as a "
+    "meeting and its actions), dead-letter again what still fails; print one JSON summary line "
+    "(replayed, published, events_published, still_rejected, exhausted, reasons).\n\n"
+    "Each record is mapped by its connector as things are now: the theme tables, the area look-up, "
+    "the boundaries and the mapping file the record was read with (fix those first), and with the "
+    "--neighbourhood it was ingested with. "
+    "A record keeps the event id it would have had, so replaying it or ingesting it again never "
+    "makes a second event; each try is counted, and a record tried --max-attempts times is left alone.\n\n"
+    "Records are replayed from the fields their dead letters kept, which were redacted of personal "
+    "data: a record whose redaction touched a field its mapping needs may fail again, and a line "
+    "that could not be parsed at all (malformed) always does: fix the file and ingest it again."
+)
+
+
+@dlq.command("replay", help=_REPLAY_HELP)
+def dlq_replay(
+    reason: Annotated[str | None, _REASON] = None,
+    source: Annotated[str | None, _SOURCE] = None,
+    max_attempts: Annotated[int, _MAX_ATTEMPTS] = 3,
+) -> None:
+    from connectors import deadletters
+    from connectors.kafka_publisher import KafkaPublisher
+    from connectors.registry import connector_for
+
+    settings = _settings()
+    context = _context(settings)
+    letters, _ = _dead_letters(settings)
+    publisher = KafkaPublisher(settings.bootstrap_servers)
+    try:
+        summary = deadletters.replay(letters, connector_for, context, publisher, reason, source, max_attempts)
     finally:
         publisher.close()
     typer.echo(json.dumps(summary.as_dict()))

@@ -104,12 +104,17 @@ def end_offsets(settings: Settings, topic: str) -> dict[int, int]:
 
 def read_all(settings: Settings, topic: str, timeout_ms: int = 5000) -> Iterable[bytes]:
     """Every value on a topic from the beginning to its current end (for tests and dead letters)."""
-    consumer = KafkaConsumer(
-        bootstrap_servers=settings.bootstrap_servers,
-        client_id="engage-reader",
-        enable_auto_commit=False,
-        consumer_timeout_ms=timeout_ms,
-    )
+    try:
+        consumer = KafkaConsumer(
+            bootstrap_servers=settings.bootstrap_servers,
+            client_id="engage-reader",
+            enable_auto_commit=False,
+            consumer_timeout_ms=timeout_ms,
+        )
+    except KafkaError as exc:
+        raise BrokerUnavailable(
+            f"no Kafka broker answered at {settings.bootstrap_servers}; start it with `engage up`"
+        ) from exc
     try:
         tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
         if not tps:

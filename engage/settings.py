@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -66,6 +66,13 @@ class Settings(BaseSettings):
     boundary_name_property: str = "cmwd11nm"
     """Feature property holding the neighbourhood's name (used for name look-ups)."""
 
+    area_lookup_path: Path | None = Field(
+        default=REPO_ROOT / "data" / "boundaries" / "camden_lsoa11_wards_2011.csv"
+    )
+    """CSV table of areas that are not neighbourhoods (LSOA codes, old ward codes, place names) to the
+    neighbourhood id each lies in: columns ``area`` and ``neighbourhood_id`` (see
+    ``connectors.placing.AreaLookup``). It must match the boundaries; an empty value means none."""
+
     worker_batch_size: int = Field(default=500, ge=1)
     """Events the worker folds before it writes its tables and emits views: larger batches write
     each neighbourhood's state once for more events; smaller ones make views appear sooner."""
@@ -83,6 +90,11 @@ class Settings(BaseSettings):
 
     deadletter_retention_days: int = Field(default=30, ge=1)
     """How long rejected records are kept in the dead-letter topic."""
+
+    @field_validator("area_lookup_path", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     gateway_host: str = "127.0.0.1"
     """Interface the partner gateway (``engage gateway``) binds. Serve it to partners only through a

@@ -17,7 +17,8 @@ from events.themes import Theme
 class Frozen(BaseModel):
     """The base of every model in the functional core: immutable, and strict about its fields."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+    """Attribute docstrings become the descriptions of the published JSON Schemas (docs/schemas)."""
 
 
 class ProtectiveMarking(StrEnum):

@@ -11,7 +11,7 @@ import pytest
 
 from connectors.base import Connector, Context
 from connectors.ingest import ListPublisher, Summary, run
-from connectors.placing import Neighbourhoods
+from connectors.placing import AreaLookup, Neighbourhoods
 from connectors.rejections import DeadLetter
 from engage.settings import REPO_ROOT, Settings
 from events import Envelope, Payload
@@ -31,10 +31,20 @@ def neighbourhoods() -> Neighbourhoods:
     )
 
 
+@pytest.fixture(scope="session")
+def areas(neighbourhoods: Neighbourhoods) -> AreaLookup:
+    path = Settings().area_lookup_path
+    assert path is not None
+    return AreaLookup.load(path, neighbourhoods)
+
+
 @pytest.fixture
-def context(neighbourhoods: Neighbourhoods) -> Context:
+def context(neighbourhoods: Neighbourhoods, areas: AreaLookup) -> Context:
     return Context(
-        neighbourhoods=neighbourhoods, recorded_time=datetime(2026, 11, 25, tzinfo=UTC), salt=b"test"
+        neighbourhoods=neighbourhoods,
+        recorded_time=datetime(2026, 11, 25, tzinfo=UTC),
+        salt=b"test",
+        areas=areas,
     )
 
 

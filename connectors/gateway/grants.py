@@ -22,6 +22,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import Field, SecretBytes, ValidationError
 
+from connectors.base import MappedConnector
 from connectors.placing import Neighbourhoods
 from connectors.registry import CONNECTORS
 from connectors.rejections import RecordRejected
@@ -31,24 +32,36 @@ from events import Frozen
 MIN_SECRET_LENGTH = 32
 
 NOT_OVER_HTTP: Mapping[str, str] = {
-    "council-csv": "its columns are named by a mapping file beside each export; ingest the export, or "
-    "send the calls as 'canonical' events",
     "police-uk-crime": "it reads police.uk's published files, and a record without a Crime ID takes its "
     "key from its place in the file",
     "police-uk-priorities": "it reads police.uk's own publications, whose records name no neighbourhood "
     "(ingest gives one with --neighbourhood) and lose their contact details as the file is read",
     "police-uk-events": "it reads police.uk's own publications, whose records name no neighbourhood "
     "(ingest gives one with --neighbourhood) and lose their contact details as the file is read",
-    "surveys": "each export's columns and answers are named by a mapping file beside it; ingest the "
-    "export, or send the responses as 'canonical' events",
 }
-"""Connectors that need their file, not just a record's fields, and why; every other one is served."""
+"""Connectors that need their file, not just a record's fields, and why. Those that read a mapping
+file beside each export (``MappedConnector``: council CSV, surveys, FixMyStreet) are not served either."""
+
+MAPPED = (
+    "its records are read with the mapping file beside each export; ingest the export, or send the "
+    "records as 'canonical' events"
+)
+
+
+def why_not_served(source: str) -> str | None:
+    """Why a registered source cannot take records over HTTP, or None when it can."""
+    if source in NOT_OVER_HTTP:
+        return NOT_OVER_HTTP[source]
+    if isinstance(CONNECTORS[source](), MappedConnector):
+        return MAPPED
+    return None
+
 
 Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")]
 
 
 def served_sources() -> frozenset[str]:
-    return frozenset(CONNECTORS) - frozenset(NOT_OVER_HTTP)
+    return frozenset(source for source in CONNECTORS if why_not_served(source) is None)
 
 
 class GrantEntry(Frozen):
@@ -138,14 +151,14 @@ def _resolve(
             f"{MIN_SECRET_LENGTH} characters (make one with: python -c 'import secrets; "
             "print(secrets.token_urlsafe(32))')"
         )
-    served = served_sources()
     for source in entry.sources:
-        if source in NOT_OVER_HTTP:
+        if source not in CONNECTORS:
             raise ConfigurationError(
-                f"{here}: source {source!r} cannot be sent over HTTP: {NOT_OVER_HTTP[source]}"
+                f"{here}: no source is called {source!r}; choose from {sorted(served_sources())}"
             )
-        if source not in served:
-            raise ConfigurationError(f"{here}: no source is called {source!r}; choose from {sorted(served)}")
+        reason = why_not_served(source)
+        if reason is not None:
+            raise ConfigurationError(f"{here}: source {source!r} cannot be sent over HTTP: {reason}")
     allowed: frozenset[str] | None = None
     if entry.neighbourhoods != "*":
         ids = set()

@@ -147,7 +147,7 @@ class Gateway:
 
             staged = ListPublisher()
             steps = [
-                step(connector, source_record(i, value), file, context, staged, admit)
+                step(connector, source_record(i, value), file, context, staged, admit, replayable=False)
                 for i, value in enumerate(records)
             ]
             for event in staged.events:

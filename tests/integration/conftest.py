@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,6 +22,8 @@ from connectors.kafka_publisher import KafkaPublisher
 from connectors.placing import Neighbourhoods
 from engage import processes
 from engage.settings import Settings
+from events import Envelope
+from projections import read_models
 
 pytestmark = pytest.mark.integration
 
@@ -73,3 +76,34 @@ def publish(settings: Settings, connector: Connector, path: Path, neighbourhoods
         return ingest.run(connector, path, context, publisher)
     finally:
         publisher.close()
+
+
+def send(settings: Settings, events: Iterable[Envelope]) -> int:
+    """Publish canonical events as a partner system would, through the real Kafka publisher."""
+    publisher = KafkaPublisher(settings.bootstrap_servers)
+    sent = 0
+    try:
+        for event in events:
+            publisher.publish_event(event)
+            sent += 1
+        publisher.flush()
+    finally:
+        publisher.close()
+    return sent
+
+
+def snapshot(settings: Settings) -> dict[str, list[dict[str, str]]]:
+    """Every rebuilt table's rows, in a fixed order, without the sink's wall-clock column."""
+    tables = {table: "*" for table in read_models.REBUILT}
+    tables["activity_current"] = "* exclude (updated_at)"
+    return {
+        table: query(settings, f"select {columns} from {table} order by all")
+        for table, columns in tables.items()
+    }
+
+
+def rebuild(settings: Settings) -> dict[str, object]:
+    request = urllib.request.Request(settings.service_url + "/rebuild", data=b"", method="POST")
+    with urllib.request.urlopen(request, timeout=600) as response:
+        result: dict[str, object] = json.loads(response.read())
+        return result

@@ -13,7 +13,7 @@ from connectors.synthetic import generate, write_jsonl
 from engage import processes
 from engage.settings import Settings
 from projections.activity import fold
-from tests.integration.conftest import counts, publish, query
+from tests.integration.conftest import counts, publish, query, rebuild, snapshot
 
 pytestmark = pytest.mark.integration
 
@@ -69,6 +69,14 @@ class TestCrashRecovery:
         changed = {k: after[k] - before.get(k, 0) for k in after if after[k] != before.get(k, 0)}
         assert all(behind > 0 for behind in kills), f"a kill came after the worker had finished: {kills}"
         assert changed == expected
+
+    def test_after_the_crashes_every_projection_equals_a_rebuild_from_the_log(self, stack: Settings) -> None:
+        processes.wait(stack, timeout=300)
+        live = snapshot(stack)
+        summary = rebuild(stack)
+        assert int(str(summary["distinct_events"])) >= EVENTS
+        assert snapshot(stack) == live
+        assert live["priority_current"] and live["tension_current"] and live["coverage_current"]
 
     def test_the_totals_still_match_after_a_clean_restart(self, stack: Settings) -> None:
         processes.wait(stack, timeout=120)

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from connectors import deadletters
 from connectors.base import Context
 from connectors.gateway.accepted import AcceptedIds
 from connectors.gateway.app import openapi_document
@@ -30,6 +31,7 @@ from connectors.ingest import ListPublisher
 from connectors.meetings import MeetingsConnector
 from connectors.open311 import Open311Connector
 from connectors.placing import Neighbourhoods
+from connectors.registry import connector_for
 from engage.errors import ConfigurationError, PublishFailed
 from engage.settings import REPO_ROOT, Settings
 from events import PartnerCallLogged
@@ -416,6 +418,17 @@ class TestAnswers:
         assert letters[2].reason.value == "unplaced" and "900123" not in letters[2].record
         assert letters[3].reason.value == "malformed"
 
+    def test_a_replay_of_the_gateways_dead_letters_publishes_nothing(
+        self, client: TestClient, clock: FakeClock, publisher: ListPublisher, context: Context
+    ) -> None:
+        """Their fields are not kept: a replay would not check the partner's grant."""
+        outside = open311("in-st-pancras", lat=51.5308, long=-0.1240)
+        post_records(client, "open311", [outside, open311(None)], COUNCIL, clock.now)
+        assert [d.fields for d in publisher.dead_letters] == [None, None]
+        replayed = ListPublisher()
+        summary = deadletters.replay(publisher.dead_letters, connector_for, context, replayed)
+        assert (summary.replayed, summary.published, replayed.events) == (2, 0, [])
+
     def test_free_text_is_redacted_before_publishing(
         self, client: TestClient, clock: FakeClock, publisher: ListPublisher
     ) -> None:
@@ -544,6 +557,7 @@ class TestGrantsFile:
             ({"sources": ["council-csv"]}, "mapping file"),
             ({"sources": ["surveys"]}, "mapping file"),
             ({"sources": ["police-uk-priorities"]}, "--neighbourhood"),
+            ({"sources": ["fixmystreet"]}, "mapping file"),
             ({"sources": ["nonsense"]}, "no source"),
             ({"neighbourhoods": ["Atlantis"]}, "Atlantis"),
             ({"neighbourhoods": "some"}, "neighbourhoods"),
