@@ -302,9 +302,10 @@ def gateway(
     from connectors.kafka_publisher import KafkaPublisher
 
     settings = _settings()
+    wiring = gateway_app.Wiring.load(settings)  # grants and boundaries first: a broker may be fine
     publisher = KafkaPublisher(settings.bootstrap_servers)
     try:
-        service = gateway_app.build(settings, publisher)
+        service = wiring.app(publisher)
         typer.echo(f"gateway on http://{settings.gateway_host}:{settings.gateway_port}", err=True)
         uvicorn.run(
             service,

@@ -288,26 +288,42 @@ def openapi_document() -> dict[str, Any]:
     return _app().openapi()
 
 
+@dataclass(frozen=True)
+class Wiring:
+    """What the settings say the gateway is, read and checked before anything connects to a broker."""
+
+    settings: Settings
+    neighbourhoods: Neighbourhoods
+    grants: Grants
+
+    @classmethod
+    def load(cls, settings: Settings, environ: Mapping[str, str] | None = None) -> Wiring:
+        """Raises ConfigurationError for unusable boundaries or grants (secrets are read from ``environ``)."""
+        neighbourhoods = Neighbourhoods.load(
+            settings.boundaries_path, settings.boundary_id_property, settings.boundary_name_property
+        )
+        return cls(settings, neighbourhoods, Grants.load(settings.gateway_grants, neighbourhoods, environ))
+
+    def app(self, publisher: Publisher, clock: Callable[[], float] = time.time) -> FastAPI:
+        """The gateway publishing to ``publisher``: the one place it is wired."""
+        settings = self.settings
+        gateway = Gateway(
+            publisher,
+            AcceptedIds(settings.gateway_accepted_path, settings.gateway_accepted_ids),
+            self.neighbourhoods,
+            settings.pseudonym_salt.get_secret_value().encode("utf-8"),
+            clock=lambda: datetime.fromtimestamp(clock(), UTC),
+        )
+        authenticator = Authenticator(self.grants, settings.gateway_clock_skew_s, clock)
+        limits = Limits(settings.gateway_max_body_bytes, settings.gateway_max_records)
+        return create_app(gateway, authenticator, limits)
+
+
 def build(
     settings: Settings,
     publisher: Publisher,
     environ: Mapping[str, str] | None = None,
     clock: Callable[[], float] = time.time,
 ) -> FastAPI:
-    """The gateway as the settings describe it, publishing to ``publisher``: the one place it is wired."""
-    neighbourhoods = Neighbourhoods.load(
-        settings.boundaries_path, settings.boundary_id_property, settings.boundary_name_property
-    )
-    grants = Grants.load(settings.gateway_grants, neighbourhoods, environ)
-    accepted = AcceptedIds(settings.gateway_accepted_path, settings.gateway_accepted_ids)
-    gateway = Gateway(
-        publisher,
-        accepted,
-        neighbourhoods,
-        settings.pseudonym_salt.get_secret_value().encode("utf-8"),
-        clock=lambda: datetime.fromtimestamp(clock(), UTC),
-    )
-    authenticator = Authenticator(grants, settings.gateway_clock_skew_s, clock)
-    return create_app(
-        gateway, authenticator, Limits(settings.gateway_max_body_bytes, settings.gateway_max_records)
-    )
+    """The gateway as the settings describe it, publishing to ``publisher``."""
+    return Wiring.load(settings, environ).app(publisher, clock)
