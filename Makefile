@@ -24,17 +24,38 @@ setup: $(BIN)/activate broker-jars ## create the virtualenv, install, fetch the 
 broker-jars: ## fetch the Apache Kafka jars from Maven Central (once)
 	bash docker/kafka/kafka.sh fetch
 
-run: setup ## the demo: real Camden street crime through Kafka and Faust into DuckDB
+run: setup ## the demo: every channel for Camden through Kafka and Faust into DuckDB, then the analyst's questions
 	@$(ENGAGE) down >/dev/null 2>&1 || true
 	@rm -f var/engage.duckdb var/engage.duckdb.wal
 	$(ENGAGE) up
 	@trap '$(ENGAGE) down' EXIT; \
+	echo "Real data: police.uk street crime (June 2019) and FixMyStreet reports (2019-2020) for Camden:"; \
 	$(ENGAGE) ingest --source police-uk-crime $(DEMO_FILE); \
-	$(ENGAGE) wait --timeout 300; \
-	echo; echo "Events per neighbourhood (Camden wards, June 2019), from DuckDB:"; \
-	$(ENGAGE) query "select n.name as neighbourhood, a.neighbourhood_id, a.channel, a.events \
-	  from activity_current a join neighbourhoods n using (neighbourhood_id) order by n.name"; \
-	echo; echo "Database: $(CURDIR)/var/engage.duckdb  (ask it: $(ENGAGE) query \"select * from activity_current\")"
+	$(ENGAGE) ingest --source fixmystreet data/partners/fixmystreet/camden_lsoa_month_shefA_2019_2020.csv; \
+	echo "SYNTHETIC engagement (no real records are public): meetings, a survey, posts, police.uk priorities and events:"; \
+	$(ENGAGE) ingest --source meetings data/meetings/meetings_synthetic.jsonl; \
+	$(ENGAGE) ingest --source surveys data/surveys/camden_streetsafe_synthetic.csv; \
+	$(ENGAGE) ingest --source social data/social/camden_posts_synthetic.jsonl; \
+	$(ENGAGE) ingest --source police-uk-priorities data/police_uk/camden_E36007170_priorities_synthetic.json; \
+	$(ENGAGE) ingest --source police-uk-events data/police_uk/camden_E36007170_events_synthetic.json; \
+	$(ENGAGE) wait --timeout 600; \
+	echo; echo "Top priority per neighbourhood (priority_current, rank 1):"; \
+	$(ENGAGE) query "select n.name, p.theme, round(p.score, 3) as score, p.voices, p.channels, p.recorded_crimes, p.agreed \
+	  from priority_current p join neighbourhoods n using (neighbourhood_id) where p.rank = 1 order by p.score desc"; \
+	echo; echo "Community tension now (tension_current):"; \
+	$(ENGAGE) query "select n.name, t.level, t.label, t.modelled_level, t.since, len(t.evidence_ids) as evidence \
+	  from tension_current t join neighbourhoods n using (neighbourhood_id) order by t.level desc, n.name"; \
+	echo; echo "Tension as of 2026-01-15 (tension_history; any past time can be asked):"; \
+	$(ENGAGE) query "select n.name, h.level, h.label, h.valid_from from tension_history h join neighbourhoods n using (neighbourhood_id) \
+	  where h.valid_from <= TIMESTAMPTZ '2026-01-15' and (h.valid_to is null or h.valid_to > TIMESTAMPTZ '2026-01-15') order by h.level desc, n.name"; \
+	echo; echo "You said, we did (feedback_current), by status:"; \
+	$(ENGAGE) query "select status, count(*) as themes, round(avg(days_to_action), 1) as mean_days_to_action, \
+	  sum(reported_back::int) as reported_back from feedback_current group by status order by themes desc"; \
+	echo; echo "Whom to engage next (coverage_current):"; \
+	$(ENGAGE) query "select n.name, c.channels_missing, c.seldom_heard_gaps, c.recurring_issues \
+	  from coverage_current c join neighbourhoods n using (neighbourhood_id) order by n.name"; \
+	echo; echo "Database: $(CURDIR)/var/engage.duckdb; tables priority_, tension_, coverage_, feedback_ current and history,"; \
+	echo "tension_alerts, activity_current. Ask it: $(ENGAGE) query \"select * from tension_current\""
 
 test: setup lint ## set up, lint, and run every test (integration tests start a real broker)
 	$(BIN)/pytest

@@ -223,7 +223,7 @@ def with_alerts(
     alerts: list[TensionAlert] = []
     previous = 1
     for period in seen.tension_timeline:
-        rose = period.level > previous
+        rose = period.level > previous and period.cause != "start"
         previous = period.level
         if not rose or (state.alerted_through is not None and period.valid_from <= state.alerted_through):
             continue

@@ -32,16 +32,19 @@ from connectors.placing import Neighbourhoods
 from engage.errors import QueryRejected
 from engage.settings import Settings
 from events import topics
+from events.codec import UndecodableEvent, decode_envelope
 from projections import read_models, store
 from projections.activity import ActivityRow
+from projections.evidence import row as evidence_row
 from projections.neighbourhood import NeighbourhoodView
 from projections.rebuild import rebuild
 
 log = structlog.get_logger(__name__)
 
 SINK_GROUP = "engage-sink"
-SINK_TOPICS = (topics.ACTIVITY_UPDATES, topics.NEIGHBOURHOOD_VIEWS)
-"""What the sink reads; each topic's positions are stored with the rows it wrote."""
+SINK_TOPICS = (topics.ACTIVITY_UPDATES, topics.NEIGHBOURHOOD_VIEWS, topics.EVENTS)
+"""What the sink reads; each topic's positions are stored with the rows it wrote. The events
+themselves (already redacted) are kept as the evidence behind scores."""
 MAX_QUERY_BYTES = 64 * 1024
 
 
@@ -119,36 +122,38 @@ class Sink:
         rows: list[ActivityRow] = []
         views: list[NeighbourhoodView] = []
         next_offsets: dict[str, dict[int, int]] = {topic: {} for topic in SINK_TOPICS}
+        evidence: list[dict[str, object]] = []
         for tp, messages in polled.items():
-            model: type[ActivityRow] | type[NeighbourhoodView] = (
-                ActivityRow if tp.topic == topics.ACTIVITY_UPDATES else NeighbourhoodView
-            )
             for message in messages:
                 self.stats.updates_read += 1
+                next_offsets[tp.topic][tp.partition] = message.offset + 1
                 try:
-                    decoded = model.model_validate_json(message.value)
-                except ValidationError as exc:
-                    # A row the worker could not have written: keep going, and say so loudly.
+                    if tp.topic == topics.ACTIVITY_UPDATES:
+                        rows.append(ActivityRow.model_validate_json(message.value))
+                    elif tp.topic == topics.NEIGHBOURHOOD_VIEWS:
+                        views.append(NeighbourhoodView.model_validate_json(message.value))
+                    else:
+                        evidence.append(
+                            evidence_row(decode_envelope(message.value), tp.partition, message.offset)
+                        )
+                except (ValidationError, UndecodableEvent) as exc:
+                    # A record the worker or a connector could not have written: keep going, say so.
                     self.stats.undecodable += 1
                     log.error(
-                        "sink_undecodable_update",
+                        "sink_undecodable_record",
                         topic=tp.topic,
                         partition=tp.partition,
                         offset=message.offset,
-                        error=str(exc.errors()[0]["msg"]),
+                        error=str(exc)[:200],
                     )
-                else:
-                    if isinstance(decoded, ActivityRow):
-                        rows.append(decoded)
-                    else:
-                        views.append(decoded)
-                next_offsets[tp.topic][tp.partition] = message.offset + 1
         with self.lock:
             written = 0
             if next_offsets[topics.ACTIVITY_UPDATES]:
                 written += store.write_activity(
                     self._con, rows, topics.ACTIVITY_UPDATES, next_offsets[topics.ACTIVITY_UPDATES]
                 )
+            if next_offsets[topics.EVENTS]:
+                written += store.write_events(self._con, evidence, topics.EVENTS, next_offsets[topics.EVENTS])
             if next_offsets[topics.NEIGHBOURHOOD_VIEWS]:
                 written += read_models.write_views(
                     self._con, views, topics.NEIGHBOURHOOD_VIEWS, next_offsets[topics.NEIGHBOURHOOD_VIEWS]

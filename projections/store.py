@@ -42,6 +42,21 @@ create table if not exists sink_offsets (
     updated_at timestamptz not null,
     primary key (topic, "partition")
 );
+create table if not exists events (
+    event_id varchar primary key,
+    neighbourhood_id varchar not null,
+    event_type varchar not null,
+    channel varchar not null,
+    theme varchar,
+    event_time timestamptz not null,
+    recorded_time timestamptz not null,
+    source varchar not null,
+    marking varchar not null,
+    text varchar not null,
+    payload json not null,
+    source_partition integer not null,
+    source_offset bigint not null
+);
 create table if not exists neighbourhoods (
     neighbourhood_id varchar primary key,
     name varchar not null
@@ -146,6 +161,60 @@ def write_activity(
         raise
     finally:
         con.unregister("incoming_activity")
+        con.unregister("incoming_offsets")
+    return int(batch.num_rows)
+
+
+_EVENTS_SCHEMA = pa.schema(
+    [
+        ("event_id", pa.string()),
+        ("neighbourhood_id", pa.string()),
+        ("event_type", pa.string()),
+        ("channel", pa.string()),
+        ("theme", pa.string()),
+        ("event_time", pa.timestamp("us", tz="UTC")),
+        ("recorded_time", pa.timestamp("us", tz="UTC")),
+        ("source", pa.string()),
+        ("marking", pa.string()),
+        ("text", pa.string()),
+        ("payload", pa.string()),
+        ("source_partition", pa.int32()),
+        ("source_offset", pa.int64()),
+    ]
+)
+
+
+def write_events(
+    con: duckdb.DuckDBPyConnection,
+    rows: Sequence[Mapping[str, object]],
+    topic: str,
+    next_offsets: Mapping[int, int],
+) -> int:
+    """Keep each event once (the first position that carried its id), with the positions read."""
+    batch = pa.Table.from_pylist(list(rows), schema=_EVENTS_SCHEMA)
+    offsets = pa.table(
+        {
+            "topic": [topic] * len(next_offsets),
+            "partition": pa.array(list(next_offsets), pa.int32()),
+            "next_offset": pa.array(list(next_offsets.values()), pa.int64()),
+            "updated_at": pa.array([datetime.now(UTC)] * len(next_offsets), pa.timestamp("us", tz="UTC")),
+        }
+    )
+    con.begin()
+    try:
+        con.register("incoming_events", batch)
+        con.register("incoming_offsets", offsets)
+        con.execute(
+            "insert or ignore into events select * from incoming_events "
+            "qualify row_number() over (partition by event_id order by source_partition, source_offset) = 1"
+        )
+        con.execute("insert or replace into sink_offsets select * from incoming_offsets")
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    finally:
+        con.unregister("incoming_events")
         con.unregister("incoming_offsets")
     return int(batch.num_rows)
 

@@ -163,6 +163,8 @@ class TensionState(Frozen):
     assessments: Mapping[str, Assessment] = Field(default_factory=dict)
     watermark: AwareDatetime | None = None
     """The latest event time seen in the neighbourhood, on any channel."""
+    first_seen: AwareDatetime | None = None
+    """The earliest event time seen in the neighbourhood: where its timeline starts, at level 1."""
     sealed: Sealed | None = None
     too_late: int = 0
     """Indicators that arrived after their bucket was sealed, and so were not scored."""
@@ -235,7 +237,8 @@ def evolve(state: TensionState | None, event: Envelope, params: TensionParams | 
     params = params or DEFAULT_PARAMS
     current = state or TensionState(neighbourhood_id=event.neighbourhood_id)
     watermark = event.event_time if current.watermark is None else max(current.watermark, event.event_time)
-    update: dict[str, object] = {"watermark": watermark}
+    first = event.event_time if current.first_seen is None else min(current.first_seen, event.event_time)
+    update: dict[str, object] = {"watermark": watermark, "first_seen": first}
     if isinstance(event.payload, TensionAssessed):
         assessment = Assessment(
             time=event.event_time,
@@ -457,7 +460,7 @@ class Period(Frozen):
     level: int
     label: str
     modelled_level: int
-    cause: Literal["model", "override", "override_ended", "confirm", "clear"]
+    cause: Literal["start", "model", "override", "override_ended", "confirm", "clear"]
     score: float
     evidence_ids: tuple[str, ...]
     analyst: str = ""
@@ -476,6 +479,8 @@ def timeline(
     params = params or DEFAULT_PARAMS
     changes, _ = modelled or history(state, as_of, params)
     moments: list[tuple[datetime, int, str, LevelChange | Assessment | None]] = []
+    if state.first_seen is not None and state.first_seen <= as_of:
+        moments.append((state.first_seen, -1, "start", None))
     for change in changes:
         moments.append((change.bucket_start, 0, "model", change))
     for assessment in state.assessments.values():

@@ -206,6 +206,10 @@ def test_a_hostile_burst_and_hate_reports_raise_tension_two_levels_within_the_ho
     burst_ids = {e.event_id for e in burst}
     evidence = set(rise["evidence_ids"].strip("[]").replace("'", "").replace(" ", "").split(","))
     assert evidence and evidence <= burst_ids
+    # The evidence can be read: the events behind the rise, as the connectors redacted them.
+    kept = rows(stack, f"select event_id, channel, theme from events where event_id like '{s.run}-%'")
+    kept_ids = {r["event_id"] for r in kept}
+    assert evidence <= kept_ids
     # As of the hour before the burst, the history says it was calm.
     before = rows(
         stack,

@@ -9,9 +9,10 @@ import duckdb
 import pytest
 
 from engage.errors import QueryRejected
-from events import Channel
+from events import Channel, PartnerCallLogged, Theme
 from projections import store
 from projections.activity import ActivityRow
+from projections.evidence import row as evidence_row
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 TOPIC = "t"
@@ -96,3 +97,18 @@ class TestQuery:
     def test_a_broken_query_says_why(self, con: duckdb.DuckDBPyConnection) -> None:
         with pytest.raises(QueryRejected, match="no_such_table"):
             store.query_csv(con, "select * from no_such_table")
+
+
+def test_the_evidence_store_keeps_each_event_once(tmp_path: Path) -> None:
+    from tests.conftest import envelope
+
+    con = store.connect(tmp_path / "e.duckdb")
+    event = envelope(
+        PartnerCallLogged(partner="council", theme=Theme.DRUGS, description="needles"), "N1", "e1"
+    )
+    store.write_events(con, [evidence_row(event, 0, 5), evidence_row(event, 1, 9)], "t", {0: 6, 1: 10})
+    store.write_events(con, [evidence_row(event, 0, 5)], "t", {0: 6})
+    assert con.execute("select event_id, text, theme, source_offset from events").fetchall() == [
+        ("e1", "needles", "drugs", 5)
+    ]
+    assert store.positions(con, "t") == {0: 6, 1: 10}
