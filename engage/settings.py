@@ -96,6 +96,42 @@ class Settings(BaseSettings):
     def _empty_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
+    gateway_host: str = "127.0.0.1"
+    """Interface the partner gateway (``engage gateway``) binds. Serve it to partners only through a
+    TLS-terminating proxy: signatures prove who sent a request, they do not hide the records."""
+
+    gateway_port: int = 8766
+    """Port of the partner gateway."""
+
+    gateway_grants_path: Path | None = None
+    """The gateway's YAML file of partner keys and what each may send (docs/gateway.md); defaults to
+    ``<var_dir>/gateway/grants.yaml``."""
+
+    gateway_max_body_bytes: int = Field(default=512 * 1024, ge=1024)
+    """Longest request body the gateway reads (413 past it). Keep it under half the broker's message
+    size limit (1 MiB by default), so that any one record's event or dead letter fits in a message."""
+
+    gateway_max_records: int = Field(default=500, ge=1)
+    """Most records one request may hold (413 past it)."""
+
+    gateway_clock_skew_s: int = Field(default=300, ge=1)
+    """How far a request's signed timestamp may be from the gateway's clock, either way (401 past it);
+    a signature is remembered as long, to refuse it a second time."""
+
+    gateway_accepted_ids: int = Field(default=1_000_000, ge=1)
+    """How many of the most recently accepted event ids the gateway remembers, in
+    ``<var_dir>/gateway/accepted.sqlite``, to answer a re-sent record "duplicate" (about 100 bytes
+    each). An older record sent again is accepted and published again; the projections still count
+    it once."""
+
+    @property
+    def gateway_grants(self) -> Path:
+        return self.gateway_grants_path or self.var_dir / "gateway" / "grants.yaml"
+
+    @property
+    def gateway_accepted_path(self) -> Path:
+        return self.var_dir / "gateway" / "accepted.sqlite"
+
     @property
     def bootstrap_servers(self) -> str:
         return f"{self.kafka_host}:{self.kafka_port}"
