@@ -181,7 +181,9 @@ def view(state: NeighbourhoodState, params: Params = DEFAULT_PARAMS) -> Neighbou
         period_start=period_start(as_of, params),
         recorded_at=state.recorded_at,
         priorities=_priority_lines(state, as_of, params),
-        tension=tension_model.level(state.tension, as_of, params.tension, modelled),
+        tension=tension_model.level(state.tension, as_of, params.tension, modelled).model_copy(
+            update={"velocity": tension_model.velocity(state.tension, as_of, params.tension)}
+        ),
         tension_timeline=tension_model.timeline(state.tension, as_of, params.tension, modelled),
         coverage=coverage_model.read(state.coverage, as_of, params.coverage),
         feedback=tuple(feedback_model.read(state.feedback, as_of)),
