@@ -11,8 +11,10 @@ from projections.dashboard.movement import Movement, movement
 
 MOVEMENT_DAYS = 14
 """Priorities' movement compares their rank with that many days before the as-of time."""
-TIMELINE_DAYS = 90
-"""The tension timeline shows that many days up to the as-of time."""
+TIMELINE_DAYS = 28
+"""The changes of tension listed (with their evidence) are those of that many days up to the as-of time."""
+CHART_DAYS = 7
+"""The tension chart spans that many days: tension builds in hours, which a longer axis hides."""
 TOP_PRIORITIES = 5
 
 
@@ -126,3 +128,7 @@ class Dashboard(Frozen):
     @property
     def timeline_from(self) -> datetime | None:
         return None if self.as_of is None else self.as_of - timedelta(days=TIMELINE_DAYS)
+
+    @property
+    def chart_from(self) -> datetime | None:
+        return None if self.as_of is None else self.as_of - timedelta(days=CHART_DAYS)

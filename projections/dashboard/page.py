@@ -16,6 +16,7 @@ from urllib.parse import quote, urlencode
 
 from projections.dashboard import geometry, scale
 from projections.dashboard.model import (
+    CHART_DAYS,
     MOVEMENT_DAYS,
     TIMELINE_DAYS,
     TOP_PRIORITIES,
@@ -64,6 +65,7 @@ header, main, footer.notes { max-width: 1400px; margin: 0 auto; padding: .5rem 1
 h1 { font-size: 1.6rem; margin: .6rem 0 .2rem; }
 h2 { font-size: 1.3rem; margin: 0 0 .4rem; }
 h3 { font-size: 1rem; margin: .8rem 0 .3rem; }
+h4 { font-size: .9rem; margin: .5rem 0 .2rem; color: var(--muted); }
 a { color: var(--link); }
 .asof { display: flex; flex-wrap: wrap; gap: .5rem; align-items: end; margin: .4rem 0; }
 .asof label { display: flex; flex-direction: column; font-weight: 600; }
@@ -122,7 +124,10 @@ def theme(code: str) -> str:
 def cause(period: TensionPeriod, before: TensionPeriod | None) -> str:
     """Why the level changed, in words: the model's rise or fall is told apart from an analyst's word."""
     if period.cause == "model":
-        if before is not None and period.level < before.level:
+        # The model's first change is always a rise; any change down to level 1 is a fall.
+        if period.modelled_level == 1 or (
+            before is not None and period.modelled_level < before.modelled_level
+        ):
             return "model: quiet again"
         return "model: a spike against its own baseline"
     return CAUSE.get(period.cause, words(period.cause))
@@ -300,7 +305,7 @@ def _priorities(area: Area) -> str:
 
 
 def _chart(board: Dashboard, area: Area) -> str:
-    start, end = board.timeline_from, board.as_of
+    start, end = board.chart_from, board.as_of
     if start is None or end is None or not area.timeline:
         return ""
     points = step_points(
@@ -356,7 +361,7 @@ def _change(period: TensionPeriod, before: TensionPeriod | None) -> str:
     return (
         f'<li style="border-left-color:{scale.fill_for(period.level)}">{time_tag(period.valid_from)} '
         f'{_badge(period.level, period.label)} <span class="meta">{esc(cause(period, before))}{by}'
-        f"{'' if period.cause == 'start' else f', score {period.score:.1f}'}</span>{listed}</li>"
+        f"{f', score {period.score:.1f}' if period.cause == 'model' else ''}</span>{listed}</li>"
     )
 
 
@@ -366,9 +371,13 @@ def _timeline(board: Dashboard, area: Area) -> str:
     pairs = list(zip(area.timeline, (None, *area.timeline[:-1]), strict=True))
     listed = list(reversed(pairs))[:CHANGES_LISTED]
     earlier = len(pairs) - len(listed)
-    tail = f'<p class="meta">and {earlier} earlier changes in the window</p>' if earlier > 0 else ""
+    tail = f'<p class="meta">and {earlier} earlier changes</p>' if earlier > 0 else ""
     changes = "".join(_change(p, before) for p, before in listed)
-    return _chart(board, area) + f'<ol class="changes">{changes}</ol>' + tail
+    return (
+        f"<h4>The last {CHART_DAYS} days</h4>{_chart(board, area)}"
+        f"<h4>Levels in force in the last {TIMELINE_DAYS} days, and the evidence behind each</h4>"
+        f'<ol class="changes">{changes}</ol>' + tail
+    )
 
 
 def _listing(values: Iterable[str], empty: str) -> str:
@@ -439,7 +448,7 @@ def _detail(board: Dashboard, area: Area) -> str:
         f"<div><h3>Top priorities</h3>{_priorities(area)}"
         f"<h3>You said, we did</h3>{_feedback(area.feedback)}"
         f"<h3>Coverage gaps</h3>{_coverage(area.coverage)}</div>"
-        f"<div><h3>Tension, last {TIMELINE_DAYS} days, with its evidence</h3>{_timeline(board, area)}</div>"
+        f"<div><h3>Tension</h3>{_timeline(board, area)}</div>"
         "</div></section>"
     )
 
