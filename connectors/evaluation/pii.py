@@ -18,6 +18,7 @@ false-positive rate is the share of clean sentences in which anything was redact
 
 from __future__ import annotations
 
+import csv
 import random
 import re
 from collections import Counter
@@ -25,11 +26,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from connectors import lexicon
-from connectors.privacy import redact
+from connectors.privacy import names_in, redact
 from engage.settings import REPO_ROOT
 from events import Frozen
 
 NAMES_FILE = REPO_ROOT / "data" / "pii" / "sentimp21_uk_names.txt"
+SENTIMP_TWEETS = Path("sentimp21_uk") / "uk_extended_full.csv"
+"""The 500 real UK MPs' tweets, in the folder of human-labelled corpora (not in the repository)."""
 KINDS = ("name", "email", "phone", "postcode", "vehicle_registration", "handle")
 SEED = 2026
 
@@ -66,6 +69,18 @@ class Report(Frozen):
     @property
     def false_positive_rate(self) -> float:
         return self.clean_redacted / self.clean_sentences
+
+
+class RealText(Frozen):
+    """The name rules on real text: how much they take out, and how many of the hand-picked names."""
+
+    texts: int
+    with_names: int
+    spans: int
+    distinct_spans: int
+    named: int
+    """Occurrences, in the texts, of the names picked from them by hand (the names file's ``[mentioned]``)."""
+    named_caught: int
 
 
 WARDS = (
@@ -618,4 +633,32 @@ def evaluate(cases: Sequence[Case], clean: Sequence[str]) -> Report:
         clean_redacted=clean_redacted,
         clean_redactions=dict(sorted(clean_counts.items())),
         survivors=tuple(survivors),
+    )
+
+
+def real_text(data: Path, names_file: Path = NAMES_FILE) -> RealText:
+    """The name rules on the SentiMP-21 UK tweets: what they redact, read by hand in ``docs/privacy.md``.
+
+    The names of the file's ``[mentioned]`` section were picked by hand from these tweets' text; each
+    of their occurrences is counted caught when no word of it survives redaction.
+    """
+    with (data / SENTIMP_TWEETS).open(encoding="utf-8", newline="") as handle:
+        texts = [row["full_text"] for row in csv.DictReader(handle)]
+    sections = lexicon.sections_of(names_file.read_text(encoding="utf-8"), names_file.name)
+    mentioned = [Label(kind="name", value=name) for name in sections["mentioned"]]
+    found = [names_in(text) for text in texts]
+    named = caught = 0
+    for text in texts:
+        redacted = redact(text)[0]
+        for label in mentioned:
+            if label.value in text:
+                named += 1
+                caught += not survives(label, redacted)
+    return RealText(
+        texts=len(texts),
+        with_names=sum(bool(spans) for spans in found),
+        spans=sum(len(spans) for spans in found),
+        distinct_spans=len({span for spans in found for span in spans}),
+        named=named,
+        named_caught=caught,
     )
