@@ -95,6 +95,10 @@ _CUE_BEFORE = re.compile(
     r"|(?i:(?<![\w-])(?:hi|hello|hey|dear|thanks|thank\s+you|cheers|rip|well\s+done|shout\s+out\s+to)))"
     r"[ \t]+$"
 )
+_TITLE_BEFORE = re.compile(
+    r"(?<![\w-])(?:" + "|".join(sorted(TITLES, key=len, reverse=True)) + r")\.?[ \t]+$"
+)
+_GIVEN_BEFORE = re.compile(rf"(?<![\w'\u2019-])({_WORD})[ \t]+$")
 _CUE_AFTER = re.compile(r"^[ \t]+(?i:from|at|in|of)[ \t]+(?i:number|no\.?|num|flat)[ \t]*\d")
 _MOST_NAME_WORDS = 4
 
@@ -110,6 +114,13 @@ def _runs(text: str) -> list[list[re.Match[str]]]:
     """Capitalised words next to each other, split at words that cannot be names and at known places."""
     in_place = [False] * (len(text) + 1)
     for match in _PLACE.finditer(text):
+        # After a title or a given name a place is a surname: "Mr McDonald's car", "Ben Sutton".
+        before = text[max(0, match.start() - 40) : match.start()]
+        given = _GIVEN_BEFORE.search(before)
+        if _TITLE_BEFORE.search(before) or (
+            given is not None and (given.group(1) in FIRST_NAMES or _clear_given(given.group(1)))
+        ):
+            continue
         for index in range(match.start(), match.end()):
             in_place[index] = True
     runs: list[list[re.Match[str]]] = []

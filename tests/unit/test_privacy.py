@@ -161,6 +161,12 @@ class TestLargeNameLists:
             ("Bob's van is across the dropped kerb again", "[name]'s van is across the dropped kerb again"),
             ("Gwilym's dog got out again.", "[name]'s dog got out again."),
             ("Kerry said the lift is broken", "[name] said the lift is broken"),
+            # A place or a shop after a title or a given name is a surname.
+            ("Mr McDonald's car was scratched", "Mr [name]'s car was scratched"),
+            (
+                "Ben Sutton was there, outside McDonald's in Sutton",
+                "[name] was there, outside McDonald's in Sutton",
+            ),
         ],
     )
     def test_names_found_by_the_large_lists(self, text: str, cleaned: str) -> None:
