@@ -1,6 +1,6 @@
 """Derive the large name lists of the name detector from their published sources.
 
-Three sources, each unpacked beside the others (``SOURCE.txt`` beside this file says where each
+Three sources, unpacked from the packages that ship them (``SOURCE.txt`` beside this file says where each
 comes from, its version and its licence):
 
 * ``--census DIR``: the folder holding ``dist.male.first``, ``dist.female.first`` and
