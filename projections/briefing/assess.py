@@ -35,12 +35,20 @@ from projections.briefing.model import (
     highest,
     theme_label,
 )
-from projections.briefing.read import listed
 
 SECONDS_PER_DAY = 86_400.0
 PRIORITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 STATUS_ORDER = {"awaiting_action": 0, "in_progress": 1, "no_action": 2, "actioned": 3}
 ANALYST_CAUSES = ("override", "confirm", "clear", "override_ended")
+
+
+def listed(point: TensionPoint, rules: Rules) -> bool:
+    """Whether a change in the period is shown with its evidence."""
+    return point.cause in ("override", "confirm", "clear", "override_ended") or (
+        point.from_level is not None
+        and point.level > point.from_level
+        and point.level >= rules.changes_listed_from
+    )
 
 
 def _by_place(rows: Iterable[RankedTheme]) -> dict[str, dict[str, RankedTheme]]:

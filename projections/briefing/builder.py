@@ -23,8 +23,7 @@ from engage.errors import ConfigurationError
 from events import Frozen, ProtectiveMarking
 from projections.briefing import exports, html, layout, opendata, pdf, read
 from projections.briefing.assess import assess
-from projections.briefing.exports import _iso
-from projections.briefing.model import DEFAULT_RULES, Rules
+from projections.briefing.model import DEFAULT_RULES, Rules, iso
 
 log = structlog.get_logger(__name__)
 
@@ -55,8 +54,8 @@ class Manifest(Frozen):
             json.dumps(
                 {
                     "area": self.area,
-                    "as_of": _iso(self.as_of),
-                    "previous_as_of": _iso(self.previous_as_of),
+                    "as_of": iso(self.as_of),
+                    "previous_as_of": iso(self.previous_as_of),
                     "marking": self.marking.value,
                     "neighbourhoods": list(self.neighbourhoods),
                     "rules": json.loads(self.rules.model_dump_json()),
@@ -144,7 +143,7 @@ def build(
     log.info(
         "briefing_built",
         area=area,
-        as_of=_iso(as_of),
+        as_of=iso(as_of),
         neighbourhoods=len(pack.places),
         taskings=len(pack.taskings),
         evidence=len(pack.evidence),

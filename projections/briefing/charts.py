@@ -24,6 +24,7 @@ BEFORE = "#a6a6a6"
 LEVEL_COLOURS = ("#7f9f7f", "#e0c341", "#e08a2c", "#c8412c", "#7a1f1f")
 _SALT = "engage-briefing"
 _PROLOGUE = re.compile(r"^.*?(?=<svg)", re.DOTALL)
+_METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.DOTALL)
 
 
 class Chart(Frozen):
@@ -42,7 +43,7 @@ def _render(fig: Figure, title: str, alt: str) -> Chart:
         fig.savefig(svg_out, format="svg", metadata={"Date": None, "Creator": None})
         png_out = io.BytesIO()
         fig.savefig(png_out, format="png", dpi=150, metadata={"Software": None})
-    svg = _PROLOGUE.sub("", svg_out.getvalue().decode("utf-8"), count=1)
+    svg = _METADATA.sub("", _PROLOGUE.sub("", svg_out.getvalue().decode("utf-8"), count=1), count=1)
     width, height = fig.get_size_inches()
     return Chart(title=title, alt=alt, svg=svg, png=png_out.getvalue(), width_in=width, height_in=height)
 

@@ -13,7 +13,7 @@ import json
 import types
 import typing
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ from projections.briefing.model import (
     Tasking,
     TensionChange,
     TensionRow,
+    iso,
 )
 
 FORMATS = ("csv", "json", "parquet")
@@ -79,14 +80,10 @@ def schema(model: type[BaseModel]) -> pa.Schema:
     return pa.schema([(name, _arrow_type(field.annotation)) for name, field in model.model_fields.items()])
 
 
-def _iso(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ").replace(".000000Z", "Z")
-
-
 def _plain(value: object) -> object:
     """A value for JSON: times as ISO strings, enums as their value, tuples as lists."""
     if isinstance(value, datetime):
-        return _iso(value)
+        return iso(value)
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, tuple):

@@ -8,7 +8,7 @@ exporters only format what the pack holds, so the HTML, the PDF and the CSV file
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field
@@ -66,6 +66,11 @@ def theme_label(theme: str) -> str:
 
 def group_label(group: str) -> str:
     return GROUP_LABELS.get(group, group.replace("_", " "))
+
+
+def iso(value: datetime) -> str:
+    """UTC ISO 8601 with ``Z``; microseconds only when there are any."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ").replace(".000000Z", "Z")
 
 
 def highest(markings: Iterable[str]) -> ProtectiveMarking:

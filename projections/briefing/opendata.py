@@ -15,8 +15,7 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 
 from events import ProtectiveMarking
-from projections.briefing.exports import _iso
-from projections.briefing.model import FeedbackRow, Pack, theme_label
+from projections.briefing.model import FeedbackRow, Pack, iso, theme_label
 
 LICENCE = "Open Government Licence v3.0"
 LICENCE_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
@@ -68,7 +67,7 @@ def documents(pack: Pack, zone: tzinfo) -> dict[str, dict[str, object]]:
             "attribution": ATTRIBUTION,
             "marking": ProtectiveMarking.OFFICIAL.value,
             "neighbourhood": {"id": place.neighbourhood_id, "name": place.name},
-            "as_of": _iso(pack.as_of),
+            "as_of": iso(pack.as_of),
             "priorities": [priority(f, zone) for f in rows],
         }
     return out

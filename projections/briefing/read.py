@@ -16,6 +16,7 @@ import duckdb
 
 from engage.errors import ConfigurationError
 from events import ProtectiveMarking
+from projections.briefing.assess import listed
 from projections.briefing.model import (
     CoverageState,
     Evidence,
@@ -301,15 +302,6 @@ def evidence_wanted(
         if listed(point, rules):
             wanted.update(point.evidence_ids[: rules.evidence_per_change])
     return sorted(wanted)
-
-
-def listed(point: TensionPoint, rules: Rules) -> bool:
-    """Whether a change in the period is shown with its evidence."""
-    return point.cause in ("override", "confirm", "clear", "override_ended") or (
-        point.from_level is not None
-        and point.level > point.from_level
-        and point.level >= rules.changes_listed_from
-    )
 
 
 def snapshot(
