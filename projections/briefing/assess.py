@@ -13,7 +13,6 @@ from collections.abc import Iterable, Sequence
 from events import ProtectiveMarking
 from projections.briefing.model import (
     CHANNEL_LABELS,
-    GROUP_LABELS,
     CoverageRow,
     CoverageState,
     EmergingIssue,
@@ -453,7 +452,6 @@ def taskings(
             )
     for c in coverage_rows:
         if c.seldom_heard_gaps or c.channels_missing:
-            heard = [group_label(g) for g in c.groups_heard if g in GROUP_LABELS]
             add(
                 c,
                 "low",
@@ -466,9 +464,8 @@ def taskings(
                     if c.seldom_heard_gaps
                     else ""
                 )
-                + (f"; seldom-heard groups heard: {', '.join(heard)}" if heard else "")
                 + (
-                    f"; nothing through {', '.join(CHANNEL_LABELS.get(x, x) for x in c.channels_missing)}"
+                    f"; no {plural(len(c.channels_missing), 'channel', 'channels')} heard"
                     if c.channels_missing
                     else ""
                 ),
@@ -630,7 +627,7 @@ def assess(snapshot: Snapshot, area: str, rules: Rules) -> Pack:
         area=area,
         as_of=snapshot.as_of,
         previous_as_of=snapshot.previous_as_of,
-        marking=highest(e.marking for e in evidence_rows),
+        marking=highest([rules.minimum_marking, *(e.marking for e in evidence_rows)]),
         places=snapshot.places,
         rules=rules,
         tension_labels=snapshot.tension_labels,

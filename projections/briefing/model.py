@@ -113,6 +113,9 @@ class Rules(Frozen):
     (analysts' confirmations and overrides are always listed); the others are counted."""
     evidence_per_change: Annotated[int, Field(ge=1)] = 5
     """Evidence events cited per tension change, largest contribution first."""
+    minimum_marking: ProtectiveMarking = ProtectiveMarking.OFFICIAL
+    """The lowest marking a pack carries: a force that handles every TT&CG pack as OFFICIAL-SENSITIVE
+    sets it so; the evidence cited can raise it, never lower it."""
 
 
 DEFAULT_RULES = Rules()

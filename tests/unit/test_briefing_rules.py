@@ -290,6 +290,11 @@ class TestTensionTaskings:
         assert pack.marking is ProtectiveMarking.OFFICIAL
         assert rules_of(pack, "T2") == ["N1:"]
 
+    def test_a_force_can_mark_every_pack_official_sensitive(self) -> None:
+        rules = DEFAULT_RULES.model_copy(update={"minimum_marking": ProtectiveMarking.OFFICIAL_SENSITIVE})
+        assert assess(snapshot(), "test", rules).marking is ProtectiveMarking.OFFICIAL_SENSITIVE
+        assert assess(snapshot(), "test", DEFAULT_RULES).marking is ProtectiveMarking.OFFICIAL
+
     def test_an_analysts_confirmation_settles_the_review(self) -> None:
         rise = point("N1", 1, T - timedelta(hours=3), 2, from_level=1)
         confirm = point("N1", 2, T - timedelta(hours=2), 2, from_level=2, cause="confirm", analyst="PS 12")
