@@ -14,6 +14,7 @@ from projections.briefing.builder import DEFAULT_CADENCE, FileEntry, Manifest, b
 from projections.briefing.command import (
     BriefRequest,
     brief_from_file,
+    cli,
     handle_request,
     parse_neighbourhoods,
     parse_time,
@@ -35,6 +36,7 @@ __all__ = [
     "UnknownNeighbourhood",
     "brief_from_file",
     "build",
+    "cli",
     "due_runs",
     "handle_request",
     "parse_neighbourhoods",

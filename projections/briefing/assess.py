@@ -384,6 +384,8 @@ def taskings(
                 + (
                     f"; {plural(len(t.evidence_ids), 'evidence event', 'evidence events')} cited"
                     if t.evidence_ids
+                    else f"; set by {t.analyst} ({t.cause})"
+                    if t.analyst
                     else f"; no evidence event behind it ({t.cause})"
                 ),
                 evidence_ids=t.evidence_ids,

@@ -1,6 +1,7 @@
 """The thin edges around ``build``: what ``engage brief`` and the service's ``POST /brief`` call.
 
-- ``brief_from_file``: the command with the read-side service down (opens the file read-only).
+- ``cli`` (and ``brief_from_file`` under it): the command with the read-side service down (opens the
+  file read-only); with the service up, the command posts a ``BriefRequest`` to it instead.
 - ``handle_request``: the service's handler body, on the connection the service owns; packs go to
   ``<briefing_dir>/<area>/<as_of>/`` only (a client never chooses where the service writes).
 - ``scheduler``: the ``Scheduler`` configured from the settings, for the service's thread.
@@ -21,6 +22,7 @@ from engage.settings import Settings
 from events import Frozen
 from projections import store
 from projections.briefing.builder import Manifest, build, check_area
+from projections.briefing.model import iso
 from projections.briefing.schedule import Scheduler, stamp, zone_of
 
 
@@ -126,6 +128,39 @@ def brief_from_file(
         )
     finally:
         con.close()
+
+
+def cli(
+    settings: Settings,
+    *,
+    area: str = "all",
+    as_of: str,
+    neighbourhoods: str | None = None,
+    previous_as_of: str | None = None,
+    out_dir: Path | None = None,
+) -> dict[str, object]:
+    """``engage brief`` with the service down, from the command line's text: builds the pack and
+    answers the one JSON line to print (times without an offset are the force's local time)."""
+    zone = zone_of(settings.briefing_timezone)
+    when = parse_time(as_of, zone)
+    folder = out_dir or output_dir(settings, area, when)
+    manifest = brief_from_file(
+        settings,
+        area=area,
+        as_of=when,
+        neighbourhoods=parse_neighbourhoods(neighbourhoods),
+        previous_as_of=None if previous_as_of is None else parse_time(previous_as_of, zone),
+        out_dir=folder,
+    )
+    return {
+        "area": manifest.area,
+        "as_of": iso(manifest.as_of),
+        "previous_as_of": iso(manifest.previous_as_of),
+        "marking": manifest.marking.value,
+        "neighbourhoods": len(manifest.neighbourhoods),
+        "files": len(manifest.files) + 1,
+        "folder": str(folder),
+    }
 
 
 def scheduler(settings: Settings, cursor: Callable[[], duckdb.DuckDBPyConnection]) -> Scheduler:

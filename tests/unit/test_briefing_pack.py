@@ -18,10 +18,10 @@ import pytest
 from pypdf import PdfReader
 
 from connectors.placing import Neighbourhoods
-from engage.errors import ConfigurationError
+from engage.errors import ConfigurationError, ServiceUnavailable
 from engage.settings import Settings
 from projections import store
-from projections.briefing import Manifest, UnknownNeighbourhood, build, handle_request
+from projections.briefing import Manifest, UnknownNeighbourhood, build, cli, handle_request
 from tests.unit import briefing_db
 from tests.unit.briefing_db import AS_OF, PREVIOUS
 
@@ -336,6 +336,26 @@ class TestOpenData:
         document = json.loads((out / "open_data" / "E36007166_priorities.json").read_text(encoding="utf-8"))
         assert "<p>Weapons</p>" not in {p["issue"] for p in document["priorities"]}
         assert briefing_db.SENSITIVE_ISSUE not in json.dumps(document)
+
+
+class TestCommand:
+    """What `engage brief` runs with the service down: the file, read-only, from the command's text."""
+
+    def test_builds_from_the_file_and_answers_one_line(self, database: Path, tmp_path: Path) -> None:
+        settings = Settings(var_dir=tmp_path, duckdb_path=database)
+        line = cli(settings, area="west", as_of="2026-02-15T06:00", neighbourhoods="Kilburn, E36007157")
+        # no offset: London time, which is GMT in February
+        assert line["as_of"] == "2026-02-15T06:00:00Z" and line["neighbourhoods"] == 2
+        assert line["folder"] == str(tmp_path / "briefings" / "west" / "20260215T060000Z")
+        assert line["marking"] == "OFFICIAL-SENSITIVE"
+        assert (tmp_path / "briefings" / "west" / "20260215T060000Z" / "manifest.json").is_file()
+
+    def test_says_what_to_do_without_a_database_or_with_a_bad_time(self, tmp_path: Path) -> None:
+        settings = Settings(var_dir=tmp_path)
+        with pytest.raises(ServiceUnavailable, match="engage up"):
+            cli(settings, as_of="2026-02-15")
+        with pytest.raises(ConfigurationError, match="ISO 8601"):
+            cli(settings, as_of="the 15th")
 
 
 class TestServiceRequest:
