@@ -48,9 +48,7 @@ class Figure(Frozen):
 class Column(Frozen):
     title: str
     width: float
-    """Share of the page width."""
-    wrap: bool = False
-    """Long text that wraps (otherwise the cell is short and kept on one line)."""
+    """Share of the page width; text longer than the column wraps."""
 
 
 class Grid(Frozen):
@@ -154,9 +152,9 @@ def document(pack: Pack, zone: tzinfo) -> Document:
         Grid(
             columns=(
                 Column(title="Priority", width=0.07),
-                Column(title="Neighbourhood", width=0.15, wrap=True),
-                Column(title="Tasking", width=0.3, wrap=True),
-                Column(title="Reason", width=0.43, wrap=True),
+                Column(title="Neighbourhood", width=0.15),
+                Column(title="Tasking", width=0.3),
+                Column(title="Reason", width=0.43),
                 Column(title="Rule", width=0.05),
             ),
             rows=tuple(
@@ -190,14 +188,14 @@ def document(pack: Pack, zone: tzinfo) -> Document:
     blocks.append(
         Grid(
             columns=(
-                Column(title="Neighbourhood", width=0.2, wrap=True),
+                Column(title="Neighbourhood", width=0.2),
                 Column(title="Now", width=0.12),
                 Column(title="Last pack", width=0.08),
                 Column(title="Peak", width=0.06),
                 Column(title="Rises", width=0.06),
                 Column(title="Since", width=0.15),
-                Column(title="Set by", width=0.13, wrap=True),
-                Column(title="Evidence", width=0.2, wrap=True),
+                Column(title="Set by", width=0.13),
+                Column(title="Evidence", width=0.2),
             ),
             rows=tuple(
                 (
@@ -265,11 +263,11 @@ def document(pack: Pack, zone: tzinfo) -> Document:
         Grid(
             columns=(
                 Column(title="When", width=0.14),
-                Column(title="Neighbourhood", width=0.15, wrap=True),
+                Column(title="Neighbourhood", width=0.15),
                 Column(title="Level", width=0.1),
-                Column(title="Cause", width=0.12, wrap=True),
+                Column(title="Cause", width=0.12),
                 Column(title="C2", width=0.05),
-                Column(title="Evidence", width=0.44, wrap=True),
+                Column(title="Evidence", width=0.44),
             ),
             rows=tuple(
                 (
@@ -311,9 +309,7 @@ def document(pack: Pack, zone: tzinfo) -> Document:
     by_place: dict[str, list[PriorityRow]] = {}
     for p in pack.priorities:
         by_place.setdefault(p.neighbourhood_id, []).append(p)
-    rank_columns = tuple(
-        Column(title=str(i), width=0.7 / rules.shown, wrap=True) for i in range(1, rules.shown + 1)
-    )
+    rank_columns = tuple(Column(title=str(i), width=0.7 / rules.shown) for i in range(1, rules.shown + 1))
     priority_rows = []
     for place in pack.places:
         lines = by_place.get(place.neighbourhood_id, [])
@@ -330,9 +326,9 @@ def document(pack: Pack, zone: tzinfo) -> Document:
     blocks.append(
         Grid(
             columns=(
-                Column(title="Neighbourhood", width=0.14, wrap=True),
+                Column(title="Neighbourhood", width=0.14),
                 *rank_columns,
-                Column(title=f"Left the top {rules.shown}", width=0.16, wrap=True),
+                Column(title=f"Left the top {rules.shown}", width=0.16),
             ),
             rows=tuple(priority_rows),
         )
@@ -351,10 +347,10 @@ def document(pack: Pack, zone: tzinfo) -> Document:
     blocks.append(
         Grid(
             columns=(
-                Column(title="Neighbourhood", width=0.18, wrap=True),
-                Column(title="Theme", width=0.18, wrap=True),
+                Column(title="Neighbourhood", width=0.18),
+                Column(title="Theme", width=0.18),
                 Column(title="Signal", width=0.12),
-                Column(title="Detail", width=0.52, wrap=True),
+                Column(title="Detail", width=0.52),
             ),
             rows=tuple(
                 (
@@ -395,12 +391,12 @@ def document(pack: Pack, zone: tzinfo) -> Document:
     blocks.append(
         Grid(
             columns=(
-                Column(title="Neighbourhood", width=0.15, wrap=True),
-                Column(title="Whom to engage next, and how", width=0.4, wrap=True),
+                Column(title="Neighbourhood", width=0.15),
+                Column(title="Whom to engage next, and how", width=0.4),
                 Column(title="Meetings (12 m)", width=0.09),
                 Column(title="Mean turnout", width=0.09),
                 Column(title="Trend", width=0.07),
-                Column(title="Recurring at meetings", width=0.2, wrap=True),
+                Column(title="Recurring at meetings", width=0.2),
             ),
             rows=tuple(
                 (
@@ -440,15 +436,15 @@ def document(pack: Pack, zone: tzinfo) -> Document:
     blocks.append(
         Grid(
             columns=(
-                Column(title="Neighbourhood", width=0.14, wrap=True),
-                Column(title="Theme", width=0.14, wrap=True),
+                Column(title="Neighbourhood", width=0.14),
+                Column(title="Theme", width=0.14),
                 Column(title="Status", width=0.11),
                 Column(title="Priority set", width=0.1),
                 Column(title="Days open", width=0.07),
                 Column(title="Days to act", width=0.07),
                 Column(title="Actions", width=0.06),
                 Column(title="Told", width=0.05),
-                Column(title="Reason (no action)", width=0.26, wrap=True),
+                Column(title="Reason (no action)", width=0.26),
             ),
             rows=tuple(
                 (
@@ -481,13 +477,13 @@ def document(pack: Pack, zone: tzinfo) -> Document:
     blocks.append(
         Grid(
             columns=(
-                Column(title="Event", width=0.14, wrap=True),
+                Column(title="Event", width=0.14),
                 Column(title="When", width=0.12),
-                Column(title="Neighbourhood", width=0.12, wrap=True),
+                Column(title="Neighbourhood", width=0.12),
                 Column(title="Channel", width=0.08),
-                Column(title="Theme", width=0.09, wrap=True),
+                Column(title="Theme", width=0.09),
                 Column(title="Marking", width=0.1),
-                Column(title="Text", width=0.35, wrap=True),
+                Column(title="Text", width=0.35),
             ),
             rows=tuple(
                 (

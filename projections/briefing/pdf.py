@@ -40,6 +40,7 @@ from projections.briefing import layout
 FONT, BOLD = "EngageSans", "EngageSans-Bold"
 PAGE = landscape(A4)
 MARGIN = 14 * mm
+CELL_SIZE, CELL_LEADING, PADDING = 7, 8.6, 3
 SENSITIVE_FILL = colors.HexColor("#fde9e7")
 HEADER_FILL = colors.HexColor("#eef2f7")
 RED = colors.HexColor("#a4262c")
@@ -88,35 +89,39 @@ def _styles() -> dict[str, ParagraphStyle]:
             "note", parent=base, fontSize=7.5, leading=9.5, textColor=colors.HexColor("#444444"), spaceAfter=4
         ),
         "bullet": ParagraphStyle("bullet", parent=base, leftIndent=12, bulletIndent=2, spaceAfter=2),
-        "cell": ParagraphStyle("cell", parent=base, fontSize=7, leading=8.6),
+        "cell": ParagraphStyle("cell", parent=base, fontSize=CELL_SIZE, leading=CELL_LEADING),
         "head": ParagraphStyle("head", parent=base, fontName=BOLD, fontSize=7, leading=8.6),
     }
+
+
+def _cell(text: str, room: float, style: ParagraphStyle) -> object:
+    """A plain string where the text fits on one line; a wrapping paragraph only where it does not.
+    Laying out a paragraph costs far more than measuring a string, and most cells fit."""
+    if pdfmetrics.stringWidth(text, FONT, CELL_SIZE) <= room:
+        return text
+    return Paragraph(escape(text), style)
 
 
 def _grid(grid: layout.Grid, styles: dict[str, ParagraphStyle], width: float) -> list[Flowable]:
     if not grid.rows:
         return [Paragraph(escape(grid.empty), styles["note"])]
-    wraps = [c.wrap for c in grid.columns]
+    widths = [c.width * width for c in grid.columns]
+    rooms = [w - 2 * PADDING for w in widths]
+    cell = styles["cell"]
     data: list[list[object]] = [[Paragraph(escape(c.title), styles["head"]) for c in grid.columns]]
-    data.extend(
-        [
-            Paragraph(escape(cell), styles["cell"]) if wrap else cell
-            for cell, wrap in zip(row, wraps, strict=True)
-        ]
-        for row in grid.rows
-    )
+    data.extend([_cell(text, room, cell) for text, room in zip(row, rooms, strict=True)] for row in grid.rows)
     commands: list[Any] = [
-        ("FONT", (0, 0), (-1, -1), FONT, 7),
+        ("FONT", (0, 0), (-1, -1), FONT, CELL_SIZE, CELL_LEADING),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
         ("LINEBELOW", (0, 0), (-1, -1), 0.3, colors.HexColor("#cccccc")),
         ("TOPPADDING", (0, 0), (-1, -1), 2),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("LEFTPADDING", (0, 0), (-1, -1), PADDING),
+        ("RIGHTPADDING", (0, 0), (-1, -1), PADDING),
     ]
     commands += [("BACKGROUND", (0, i + 1), (-1, i + 1), SENSITIVE_FILL) for i in grid.sensitive]
-    table = Table(data, colWidths=[c.width * width for c in grid.columns], repeatRows=1, hAlign="LEFT")
+    table = Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
     table.setStyle(Style(commands))
     return [table, Spacer(1, 6)]
 
