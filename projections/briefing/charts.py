@@ -8,9 +8,12 @@ from a fixed salt, so the same data give the same bytes.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from typing import ParamSpec
 
 import matplotlib as mpl
 from matplotlib.figure import Figure
@@ -23,6 +26,7 @@ NOW = "#1f4e79"
 BEFORE = "#a6a6a6"
 LEVEL_COLOURS = ("#7f9f7f", "#e0c341", "#e08a2c", "#c8412c", "#7a1f1f")
 _SALT = "engage-briefing"
+P = ParamSpec("P")
 _PROLOGUE = re.compile(r"^.*?(?=<svg)", re.DOTALL)
 _METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.DOTALL)
 
@@ -37,12 +41,28 @@ class Chart(Frozen):
     width_in: float
 
 
+_LOCK = threading.Lock()
+"""matplotlib's settings are global: one chart at a time, so a pack built in one of the service's
+threads never draws with settings another thread has changed."""
+
+
+def _charted(draw: Callable[P, Chart]) -> Callable[P, Chart]:
+    @functools.wraps(draw)
+    def locked(*args: P.args, **kwargs: P.kwargs) -> Chart:
+        with (
+            _LOCK,
+            mpl.rc_context({"svg.hashsalt": _SALT, "svg.fonttype": "none", "font.family": "DejaVu Sans"}),
+        ):
+            return draw(*args, **kwargs)
+
+    return locked
+
+
 def _render(fig: Figure, title: str, alt: str) -> Chart:
-    with mpl.rc_context({"svg.hashsalt": _SALT, "svg.fonttype": "none", "font.family": "DejaVu Sans"}):
-        svg_out = io.BytesIO()
-        fig.savefig(svg_out, format="svg", metadata={"Date": None, "Creator": None})
-        png_out = io.BytesIO()
-        fig.savefig(png_out, format="png", dpi=150, metadata={"Software": None})
+    svg_out = io.BytesIO()
+    fig.savefig(svg_out, format="svg", metadata={"Date": None, "Creator": None})
+    png_out = io.BytesIO()
+    fig.savefig(png_out, format="png", dpi=150, metadata={"Software": None})
     svg = _METADATA.sub("", _PROLOGUE.sub("", svg_out.getvalue().decode("utf-8"), count=1), count=1)
     width, height = fig.get_size_inches()
     return Chart(title=title, alt=alt, svg=svg, png=png_out.getvalue(), width_in=width, height_in=height)
@@ -53,6 +73,7 @@ def _figure(width: float, height: float) -> Figure:
     return fig
 
 
+@_charted
 def tension_levels(now: Sequence[int], before: Sequence[int], labels: Sequence[str]) -> Chart:
     """Neighbourhoods at each tension level, now and at the last pack."""
     fig = _figure(7.0, 2.6)
@@ -72,6 +93,7 @@ def tension_levels(now: Sequence[int], before: Sequence[int], labels: Sequence[s
     return _render(fig, "Neighbourhoods at each tension level", alt)
 
 
+@_charted
 def tension_highest(rows: Sequence[TensionRow], limit: int = 20) -> Chart:
     """The neighbourhoods with the highest tension now (peak in the period breaks ties)."""
     chosen = sorted(rows, key=lambda t: (-t.level, -t.peak_level, -t.change, t.neighbourhood.casefold()))[
@@ -99,6 +121,7 @@ def tension_highest(rows: Sequence[TensionRow], limit: int = 20) -> Chart:
     return _render(fig, f"Highest tension now (up to {limit} neighbourhoods)", alt)
 
 
+@_charted
 def top_themes(now: Mapping[str, int], before: Mapping[str, int], top: int, limit: int = 12) -> Chart:
     """How many neighbourhoods have each theme in their top priorities, now and at the last pack."""
     themes = sorted(set(now) | set(before), key=lambda t: (-now.get(t, 0), -before.get(t, 0), t))[:limit]

@@ -76,6 +76,9 @@ def documents(pack: Pack, zone: tzinfo) -> dict[str, dict[str, object]]:
 def write(pack: Pack, out_dir: Path, zone: tzinfo) -> list[Path]:
     folder = out_dir / FOLDER
     folder.mkdir(parents=True, exist_ok=True)
+    # a pack built again into the same folder for fewer neighbourhoods leaves no stale file behind
+    for stale in folder.glob("*_priorities.json"):
+        stale.unlink()
     written = []
     for nid, document in documents(pack, zone).items():
         path = folder / f"{re.sub(r'[^A-Za-z0-9_-]', '_', nid)}_priorities.json"

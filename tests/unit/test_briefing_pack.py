@@ -8,6 +8,7 @@ import json
 import shutil
 import subprocess
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -274,6 +275,17 @@ class TestSameAsOfSameBytes:
         assert "pack.pdf" in names
         for name in names:
             assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+    def test_two_builds_at_once_in_threads_are_identical(
+        self, con: duckdb.DuckDBPyConnection, tmp_path: Path
+    ) -> None:
+        """As the service may: a scheduled pack and one asked for, each in its own thread."""
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            futures = [
+                pool.submit(build, con, "camden", AS_OF, tmp_path / name, ["Kilburn"]) for name in "ab"
+            ]
+            first, second = (f.result() for f in futures)
+        assert first == second
 
 
 class TestArea:
