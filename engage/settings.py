@@ -91,6 +91,29 @@ class Settings(BaseSettings):
     deadletter_retention_days: int = Field(default=30, ge=1)
     """How long rejected records are kept in the dead-letter topic."""
 
+    briefing_cron: str = "0 6 1,15 * *"
+    """When the TT&CG pack is built: a cron expression (minute hour day-of-month month day-of-week)
+    on the ``briefing_timezone`` clock. The default, 06:00 on the 1st and the 15th, is fortnightly or
+    so, before the meeting; set a force's own cadence (``0 6 * * 1`` weekly, ``0 6 1 * *`` monthly)."""
+
+    briefing_dir: Path | None = None
+    """Where packs are written, one folder per area and as-of; defaults to ``<var_dir>/briefings``."""
+
+    briefing_cadence_days: int = Field(default=14, ge=1)
+    """The cadence a pack built on demand compares against: movement since this many days before."""
+
+    briefing_timezone: str = "Europe/London"
+    """The clock of the schedule, and the time zone of times in the pack (GMT or BST)."""
+
+    @field_validator("briefing_cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        from croniter import croniter
+
+        if not croniter.is_valid(value):
+            raise ValueError(f"{value!r} is not a cron expression; give five fields, e.g. '0 6 1,15 * *'")
+        return value
+
     @field_validator("area_lookup_path", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
@@ -139,6 +162,10 @@ class Settings(BaseSettings):
     @property
     def database(self) -> Path:
         return self.duckdb_path or self.var_dir / "engage.duckdb"
+
+    @property
+    def briefing_root(self) -> Path:
+        return self.briefing_dir or self.var_dir / "briefings"
 
     @property
     def broker_data_dir(self) -> Path:
