@@ -6,8 +6,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 ENGAGE := $(BIN)/engage
 DEMO_FILE := data/demo/camden_street_crime_2019-06.csv
+# Debian packages the tests use: Chromium and its driver (the dashboard's browser test), poppler (PDFs).
+SYSTEM_PACKAGES := chromium chromium-driver poppler-utils
 
-.PHONY: help setup broker-jars run test unit integration lint down clean
+.PHONY: help setup system-deps broker-jars run test unit integration lint down clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -19,7 +21,23 @@ $(BIN)/activate: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(BIN)/activate
 
-setup: $(BIN)/activate broker-jars ## create the virtualenv, install, fetch the Kafka jars
+setup: system-deps $(BIN)/activate broker-jars ## install system packages, create the virtualenv, fetch the Kafka jars
+
+system-deps: ## apt-get install chromium, chromium-driver, poppler-utils when missing (as root or with sudo)
+	@missing=""; \
+	for package in $(SYSTEM_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' "$$package" 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$package"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if ! command -v apt-get >/dev/null; then \
+	  echo "system-deps: no apt-get here; install$$missing by hand (without /usr/bin/chromium the browser test is skipped)"; exit 0; \
+	fi; \
+	if [ "$$(id -u)" -eq 0 ]; then as_root=""; \
+	elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then as_root="sudo -n"; \
+	else echo "system-deps: not root and no sudo; skipping$$missing (without /usr/bin/chromium the browser test is skipped)"; exit 0; fi; \
+	echo "system-deps: installing$$missing"; \
+	$$as_root apt-get -o DPkg::Lock::Timeout=300 update -qq; \
+	DEBIAN_FRONTEND=noninteractive $$as_root apt-get -o DPkg::Lock::Timeout=300 install -y -qq $$missing
 
 broker-jars: ## fetch the Apache Kafka jars from Maven Central (once)
 	bash docker/kafka/kafka.sh fetch

@@ -1,12 +1,14 @@
 """An ingest run: every record read is either published as an event or dead-lettered with its reason.
 
-The mapping is pure (``outcomes``); ``run`` is the shell that hands each outcome to a publisher.
+One record at a time: ``settle`` maps it (pure), ``step`` publishes what became of it. ``run`` steps
+through a file; the partner gateway (``connectors/gateway``) steps through a request's records, so a
+record is validated, redacted and dead-lettered the same way whichever door it came in by.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -81,8 +83,17 @@ class Summary:
             "redacted": dict(sorted(self.redacted.items())),
         }
 
-
-Outcome = tuple[SourceRecord, Envelope | DeadLetter, Redactions]
+    def add(self, done: Settled) -> None:
+        """Count one record of a run, whose steps publish every event (no duplicates)."""
+        self.read += 1
+        self.redacted.update(done.redactions.counts)
+        if done.letter is not None:
+            self.rejected += 1
+            self.reasons[done.letter.reason.value] += 1
+        else:
+            self.published += 1
+            self.events_published += len(done.published)
+            self.unmapped_other += sum(1 for event in done.published if is_other(event))
 
 
 def is_other(event: Envelope) -> bool:
@@ -115,37 +126,103 @@ def record_events(connector: Connector, fields: Mapping[str, Any], context: Cont
     return events
 
 
-def outcomes(connector: Connector, path: Path, context: Context) -> Iterator[Outcome]:
-    """Each record of the file, mapped to an event or to a dead letter. Never raises for a record.
+Admit = Callable[[tuple[Envelope, ...]], tuple[bool, ...]]
+"""A caller's last word on a record's mapped, scrubbed events: for each, True to publish it or False to
+leave it out as already accepted; raising RecordRejected refuses the whole record (the gateway's grant)."""
 
-    A record that stands for several events yields one outcome per event, in a row and all with the
-    same ``SourceRecord`` object; a rejected record yields one dead letter.
+
+def _publish_all(events: tuple[Envelope, ...]) -> tuple[bool, ...]:
+    return (True,) * len(events)
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What became of one record: its events were published, or left out as duplicates, or it was
+    dead-lettered."""
+
+    record: SourceRecord
+    events: tuple[Envelope, ...]
+    """The record's events, scrubbed, in the connector's order; none when it was rejected."""
+    published: tuple[Envelope, ...]
+    """Those of ``events`` that were published; the others had been accepted before."""
+    letter: DeadLetter | None
+    redactions: Redactions
+
+    @property
+    def duplicates(self) -> tuple[Envelope, ...]:
+        return tuple(event for event in self.events if event not in self.published)
+
+
+def settle(
+    connector: Connector,
+    record: SourceRecord,
+    file: str,
+    context: Context,
+    admit: Admit = _publish_all,
+    *,
+    replayable: bool = True,
+) -> Settled:
+    """Map one record to its events, scrub them and let ``admit`` judge them, or make the record's dead
+    letter. Pure, and never raises for a record: every way a record can fail is a RecordRejected.
+
+    A letter keeps the record's redacted fields for ``engage dlq replay`` unless ``replayable`` is
+    False: the gateway's are not replayed, since a replay would not check the partner's grant.
     """
-    for record in connector.records(path):
-        try:
-            if record.fields is None:
-                raise RecordRejected(Reason.MALFORMED, record.problem)
-            events = record_events(connector, record.fields, context)
-        except RecordRejected as error:
-            text, redactions = redact(record.text)
-            # A reason may quote the value at fault; it is redacted like the record (and not counted twice).
-            told = RecordRejected(error.reason, redact(error.detail)[0])
-            letter = dead_letter(
-                connector.name,
-                path.name,
-                record.line,
-                told,
-                text,
-                context.recorded_time,
-                fields=redact_fields(letter_fields(connector, record.fields, context)),
-                mapping=mapping_of(connector),
-                neighbourhood=context.neighbourhood,
-            )
-            yield record, letter, redactions
-            continue
-        for event in events:
-            scrubbed, redactions = scrub(event, context.salt)
-            yield record, scrubbed, redactions
+    try:
+        if record.fields is None:
+            raise RecordRejected(Reason.MALFORMED, record.problem)
+        mapped = record_events(connector, record.fields, context)
+        redactions = Redactions()
+        events = []
+        for event in mapped:
+            scrubbed, found = scrub(event, context.salt)
+            redactions.add(found)
+            events.append(scrubbed)
+        verdicts = admit(tuple(events))
+    except RecordRejected as error:
+        text, redactions = redact(record.text)
+        # A reason may quote the value at fault; it is redacted like the record (and not counted twice).
+        told = RecordRejected(error.reason, redact(error.detail)[0])
+        letter = dead_letter(
+            connector.name,
+            file,
+            record.line,
+            told,
+            text,
+            context.recorded_time,
+            fields=redact_fields(letter_fields(connector, record.fields, context)) if replayable else None,
+            mapping=mapping_of(connector),
+            neighbourhood=context.neighbourhood,
+        )
+        return Settled(record, (), (), letter, redactions)
+    published = tuple(e for e, publish in zip(events, verdicts, strict=True) if publish)
+    return Settled(record, tuple(events), published, None, redactions)
+
+
+def step(
+    connector: Connector,
+    record: SourceRecord,
+    file: str,
+    context: Context,
+    publisher: Publisher,
+    admit: Admit = _publish_all,
+    *,
+    replayable: bool = True,
+) -> Settled:
+    """The one way a record goes in, for a file (``run``) and for the gateway alike: map, scrub, then
+    publish its events or dead-letter it. The caller flushes the publisher."""
+    done = settle(connector, record, file, context, admit, replayable=replayable)
+    for event in done.published:
+        publisher.publish_event(event)
+    if done.letter is not None:
+        publisher.publish_dead_letter(done.letter)
+        log.debug(
+            "record_rejected",
+            line=done.letter.line,
+            reason=done.letter.reason.value,
+            detail=done.letter.detail,
+        )
+    return done
 
 
 def run(
@@ -155,30 +232,12 @@ def run(
     publisher: Publisher,
     tick: Callable[[], object] | None = None,
 ) -> Summary:
+    """Every record of a file through ``step``, then one flush. A re-sent file is published again:
+    the projections drop events whose ids they have seen."""
     summary = Summary()
-    previous: SourceRecord | None = None
-    for record, outcome, redactions in outcomes(connector, path, context):
-        # The events of one record come in a row with the same record: count the record once.
-        first_of_record = record is not previous
-        previous = record
-        summary.redacted.update(redactions.counts)
-        if first_of_record:
-            summary.read += 1
-        if isinstance(outcome, DeadLetter):
-            publisher.publish_dead_letter(outcome)
-            summary.rejected += 1
-            summary.reasons[outcome.reason.value] += 1
-            log.debug(
-                "record_rejected", line=outcome.line, reason=outcome.reason.value, detail=outcome.detail
-            )
-        else:
-            publisher.publish_event(outcome)
-            summary.events_published += 1
-            if first_of_record:
-                summary.published += 1
-            if is_other(outcome):
-                summary.unmapped_other += 1
-        if tick is not None and first_of_record:
+    for record in connector.records(path):
+        summary.add(step(connector, record, path.name, context, publisher))
+        if tick is not None:
             tick()
     publisher.flush()
     log.info("ingest_finished", source=connector.name, file=path.name, **summary.as_dict())

@@ -36,18 +36,18 @@ class KafkaPublisher:
                 f"no Kafka broker answered at {bootstrap_servers}; start one with `engage up` "
                 "(or docker/kafka/kafka.sh start) or set ENGAGE_KAFKA_HOST/ENGAGE_KAFKA_PORT"
             ) from exc
-        self._sent = 0
-        self._acknowledged = 0
-        self._errors: list[BaseException] = []
-
-    def _acked(self, _metadata: Any) -> None:
-        self._acknowledged += 1
+        # The sends since the last flush: a long-running publisher (the gateway) reports each flush's
+        # own failures, and one broker hiccup does not fail every later flush.
+        self._pending: list[Any] = []
 
     def _send(self, topic: str, key: str, value: bytes) -> None:
-        future = self._producer.send(topic, key=key.encode("utf-8"), value=value)
-        future.add_callback(self._acked)
-        future.add_errback(self._errors.append)
-        self._sent += 1
+        try:
+            self._pending.append(self._producer.send(topic, key=key.encode("utf-8"), value=value))
+        except KafkaError as exc:
+            raise PublishFailed(
+                f"the broker did not take a record for {topic}: {exc}; send it again "
+                "(events are de-duplicated by id)"
+            ) from exc
 
     def publish_event(self, event: Envelope) -> None:
         self._send(topics.EVENTS, event.neighbourhood_id, encode(event))
@@ -56,6 +56,7 @@ class KafkaPublisher:
         self._send(topics.DEADLETTER, letter.source, encode(letter))
 
     def flush(self) -> None:
+        pending, self._pending = self._pending, []
         try:
             self._producer.flush(timeout=60)
         except KafkaError as exc:
@@ -63,11 +64,11 @@ class KafkaPublisher:
                 f"the broker did not acknowledge the run: {exc}; run the same ingest again "
                 "(events are de-duplicated by id)"
             ) from exc
-        unacknowledged = self._sent - self._acknowledged
-        if unacknowledged or self._errors:
-            first = self._errors[0] if self._errors else "timed out"
+        failed = [future for future in pending if not future.succeeded()]
+        if failed:
+            first = next((f.exception for f in failed if f.exception is not None), "timed out")
             raise PublishFailed(
-                f"{unacknowledged} records were not acknowledged by the broker (first error: {first}); "
+                f"{len(failed)} records were not acknowledged by the broker (first error: {first}); "
                 "run the same ingest again: events are de-duplicated by id, so nothing is counted twice"
             )
 

@@ -3,6 +3,7 @@ extend them without reading Python."""
 
 from __future__ import annotations
 
+import unicodedata
 from importlib import resources
 
 
@@ -41,3 +42,21 @@ def sections_of(text: str, file: str) -> dict[str, tuple[str, ...]]:
         else:
             current.append(line)
     return {kind: tuple(terms) for kind, terms in kinds.items()}
+
+
+def name_key(word: str) -> str:
+    """The form a word is looked up by in the large name lists: no accents, apostrophes or case.
+
+    "Thérèse", "O'Brien" and "McDONALD" are found as "therese", "obrien" and "mcdonald", the forms
+    those lists hold them in.
+    """
+    if word.isascii():
+        # Most words: the same result without the cost of decomposing, which the large lists would feel.
+        return word.replace("'", "").lower()
+    decomposed = unicodedata.normalize("NFKD", word)
+    return "".join(c for c in decomposed if not unicodedata.combining(c) and c not in "'\u2019").casefold()
+
+
+def name_keys(file: str) -> frozenset[str]:
+    """``name_key`` of every word of the file, and of each part of a hyphenated one."""
+    return frozenset(name_key(part) for word in words(file) for part in (word, *word.split("-")))

@@ -74,6 +74,10 @@ class Neighbourhoods:
             ) from exc
         return cls.from_geojson(document, id_property, name_property)
 
+    def shapes(self) -> tuple[tuple[Neighbourhood, Any], ...]:
+        """Each neighbourhood with its (shapely) boundary, in the boundaries' order: for drawing maps."""
+        return tuple(zip(self.all, self._geometries, strict=True))
+
     def by_id(self, neighbourhood_id: str) -> Neighbourhood:
         try:
             return self._by_id[neighbourhood_id]

@@ -27,6 +27,8 @@ class Reason(StrEnum):
     """The record's category code is not in the source's own list of codes."""
     NOT_YET_HELD = "not_yet_held"
     """A scheduled meeting that starts after the run: ingest it again once held (it keeps its id)."""
+    NOT_GRANTED = "not_granted"
+    """The record lies in a neighbourhood the sending partner's grant does not cover (the gateway)."""
 
 
 class RecordRejected(Exception):

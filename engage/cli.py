@@ -399,6 +399,41 @@ def token(
 
 
 @app.command()
+def gateway(
+    print_openapi: Annotated[
+        bool, typer.Option("--print-openapi", help="print the OpenAPI document and exit")
+    ] = False,
+) -> None:
+    """Run the partner gateway in the foreground: signed HTTP requests of records (docs/gateway.md)."""
+    from connectors.gateway import app as gateway_app
+
+    if print_openapi:
+        typer.echo(json.dumps(gateway_app.openapi_document(), indent=2, ensure_ascii=False))
+        return
+    import uvicorn
+
+    from connectors.kafka_publisher import KafkaPublisher
+
+    settings = _settings()
+    wiring = gateway_app.Wiring.load(settings)  # grants and boundaries first: a broker may be fine
+    publisher = KafkaPublisher(settings.bootstrap_servers)
+    try:
+        service = wiring.app(publisher)
+        typer.echo(f"gateway on http://{settings.gateway_host}:{settings.gateway_port}", err=True)
+        uvicorn.run(
+            service,
+            host=settings.gateway_host,
+            port=settings.gateway_port,
+            log_config=None,
+            access_log=False,
+            # A body is refused past gateway_max_body_bytes; a stalled sender is cut off sooner.
+            timeout_keep_alive=5,
+        )
+    finally:
+        publisher.close()
+
+
+@app.command()
 def status() -> None:
     """Which components run, and how far behind their consumers are."""
     settings = _settings()

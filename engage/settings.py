@@ -104,10 +104,69 @@ class Settings(BaseSettings):
     deadletter_retention_days: int = Field(default=30, ge=1)
     """How long rejected records are kept in the dead-letter topic."""
 
+    briefing_cron: str = "0 6 1,15 * *"
+    """When the TT&CG pack is built: a cron expression (minute hour day-of-month month day-of-week)
+    on the ``briefing_timezone`` clock. The default, 06:00 on the 1st and the 15th, is fortnightly or
+    so, before the meeting; set a force's own cadence (``0 6 * * 1`` weekly, ``0 6 1 * *`` monthly)."""
+
+    briefing_dir: Path | None = None
+    """Where packs are written, one folder per area and as-of; defaults to ``<var_dir>/briefings``."""
+
+    briefing_cadence_days: int = Field(default=14, ge=1)
+    """The cadence a pack built on demand compares against: movement since this many days before."""
+
+    briefing_timezone: str = "Europe/London"
+    """The clock of the schedule, and the time zone of times in the pack (GMT or BST)."""
+
+    @field_validator("briefing_cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        from croniter import croniter
+
+        if not croniter.is_valid(value):
+            raise ValueError(f"{value!r} is not a cron expression; give five fields, e.g. '0 6 1,15 * *'")
+        return value
+
     @field_validator("area_lookup_path", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    gateway_host: str = "127.0.0.1"
+    """Interface the partner gateway (``engage gateway``) binds. Serve it to partners only through a
+    TLS-terminating proxy: signatures prove who sent a request, they do not hide the records."""
+
+    gateway_port: int = 8766
+    """Port of the partner gateway."""
+
+    gateway_grants_path: Path | None = None
+    """The gateway's YAML file of partner keys and what each may send (docs/gateway.md); defaults to
+    ``<var_dir>/gateway/grants.yaml``."""
+
+    gateway_max_body_bytes: int = Field(default=512 * 1024, ge=1024)
+    """Longest request body the gateway reads (413 past it). Keep it under half the broker's message
+    size limit (1 MiB by default), so that any one record's event or dead letter fits in a message."""
+
+    gateway_max_records: int = Field(default=500, ge=1)
+    """Most records one request may hold (413 past it)."""
+
+    gateway_clock_skew_s: int = Field(default=300, ge=1)
+    """How far a request's signed timestamp may be from the gateway's clock, either way (401 past it);
+    a signature is remembered as long, to refuse it a second time."""
+
+    gateway_accepted_ids: int = Field(default=1_000_000, ge=1)
+    """How many of the most recently accepted event ids the gateway remembers, in
+    ``<var_dir>/gateway/accepted.sqlite``, to answer a re-sent record "duplicate" (about 100 bytes
+    each). An older record sent again is accepted and published again; the projections still count
+    it once."""
+
+    @property
+    def gateway_grants(self) -> Path:
+        return self.gateway_grants_path or self.var_dir / "gateway" / "grants.yaml"
+
+    @property
+    def gateway_accepted_path(self) -> Path:
+        return self.var_dir / "gateway" / "accepted.sqlite"
 
     @property
     def bootstrap_servers(self) -> str:
@@ -116,6 +175,10 @@ class Settings(BaseSettings):
     @property
     def database(self) -> Path:
         return self.duckdb_path or self.var_dir / "engage.duckdb"
+
+    @property
+    def briefing_root(self) -> Path:
+        return self.briefing_dir or self.var_dir / "briefings"
 
     @property
     def broker_data_dir(self) -> Path:

@@ -43,6 +43,8 @@ def upcast(data: dict[str, Any]) -> dict[str, Any]:
     except (KeyError, ValueError, TypeError) as exc:
         raise UndecodableEvent(f"not an envelope with a known event_type: {exc}") from exc
     current = CURRENT_VERSION[event_type]
+    if version < 1:
+        raise UndecodableEvent(f"schema_version must be 1 or more, got {version}")
     if version > current:
         raise UndecodableEvent(
             f"{event_type.value} v{version} is newer than this build knows (v{current}); "

@@ -62,6 +62,14 @@ class NeighbourhoodState(Frozen):
     source_partition: int = -1
     applied: tuple[int, ...] = ()
     """Offsets on ``source_partition`` applied at or above its committed offset (see ``admit``)."""
+    unconfirmed: tuple[Unconfirmed, ...] = ()
+    """Views of record made by events not yet committed: a crash may have lost their send, so they
+    are sent again with the state until a commit shows they were delivered."""
+
+
+class Unconfirmed(Frozen):
+    offset: int
+    view: NeighbourhoodView
 
 
 class PriorityLine(Frozen):
@@ -173,7 +181,9 @@ def view(state: NeighbourhoodState, params: Params = DEFAULT_PARAMS) -> Neighbou
         period_start=period_start(as_of, params),
         recorded_at=state.recorded_at,
         priorities=_priority_lines(state, as_of, params),
-        tension=tension_model.level(state.tension, as_of, params.tension, modelled),
+        tension=tension_model.level(state.tension, as_of, params.tension, modelled).model_copy(
+            update={"velocity": tension_model.velocity(state.tension, as_of, params.tension)}
+        ),
         tension_timeline=tension_model.timeline(state.tension, as_of, params.tension, modelled),
         coverage=coverage_model.read(state.coverage, as_of, params.coverage),
         feedback=tuple(feedback_model.read(state.feedback, as_of)),
@@ -213,7 +223,22 @@ def apply_at(
     if applied is None:
         return None
     after, closed = step(state, event, params)
-    return after.model_copy(update={"source_partition": partition, "applied": applied}), closed
+    kept = tuple(u for u in after.unconfirmed if u.offset >= committed)
+    if closed is not None:
+        kept += (Unconfirmed(offset=offset, view=closed),)
+    return after.model_copy(
+        update={"source_partition": partition, "applied": applied, "unconfirmed": kept}
+    ), closed
+
+
+def to_send(
+    state: NeighbourhoodState, committed: int, params: Params = DEFAULT_PARAMS
+) -> tuple[NeighbourhoodState, tuple[NeighbourhoodView, ...]]:
+    """What the worker sends for a state it touched: the views of record not yet known delivered, and
+    the newest view (with any new alerts); and the state to store."""
+    kept = tuple(u for u in state.unconfirmed if u.offset >= committed)
+    state, head = with_alerts(state.model_copy(update={"unconfirmed": kept}), view(state, params))
+    return state, (*(u.view for u in kept), head)
 
 
 def with_alerts(
@@ -279,3 +304,6 @@ def latest(views: Iterable[NeighbourhoodView]) -> dict[str, NeighbourhoodView]:
         if held is None or seen.version >= held.version:
             newest[seen.neighbourhood_id] = seen
     return newest
+
+
+NeighbourhoodState.model_rebuild()

@@ -55,6 +55,7 @@ _COLUMNS: dict[str, list[tuple[str, pa.DataType, str]]] = {
         ("overridden", pa.bool_(), "boolean not null"),
         ("confirmed", pa.bool_(), "boolean not null"),
         ("assessed_by", pa.string(), "varchar not null"),
+        ("velocity", pa.float64(), "double not null"),
     ],
     "coverage": [
         ("channels_heard", TEXTS, "varchar[] not null"),

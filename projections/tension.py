@@ -191,6 +191,8 @@ class TensionReading(Frozen):
     overridden: bool = False
     confirmed: bool = False
     """An analyst confirmed the modelled level, and the model has not moved since."""
+    velocity: float = 0.0
+    """Score of the current bucket minus the previous one (see ``velocity``)."""
     assessed_by: str = ""
     score: float
     """The C2 value of the bucket holding ``as_of``."""
@@ -354,6 +356,23 @@ def _evaluate(state: TensionState, last: int, params: TensionParams, as_of: date
         baseline=tuple(window[len(window) - offset :]) if len(window) >= offset else tuple(window),
         value=value,
     )
+
+
+def velocity(state: TensionState, as_of: datetime, params: TensionParams | None = None) -> float:
+    """How fast indicators are arriving: the score of the bucket holding ``as_of`` minus the one before.
+
+    Shown beside the level (in score units per bucket): a level can be steady while the rate is
+    already climbing, which is what an analyst watching a build-up needs to see. Zero once the
+    bucket before is sealed and forgotten.
+    """
+    params = params or DEFAULT_PARAMS
+    now = bucket_of(as_of, params.bucket)
+    totals = {now: 0.0, now - 1: 0.0}
+    for signal in state.signals.values():
+        index = bucket_of(signal.time, params.bucket)
+        if index in totals and signal.time <= as_of:
+            totals[index] += signal.score(params)
+    return totals[now] - totals[now - 1]
 
 
 def _ranked(contributions: list[tuple[float, str]]) -> tuple[str, ...]:

@@ -36,7 +36,7 @@ from events.codec import decode_envelope, encode
 from projections import neighbourhood
 from projections.activity import TrackedRow, row_key
 from projections.activity import apply_at as apply_activity
-from projections.neighbourhood import NeighbourhoodState, NeighbourhoodView
+from projections.neighbourhood import NeighbourhoodState
 from streams import transport
 from streams.stalls import STALL_EXIT_CODE, StallDetector
 
@@ -103,15 +103,15 @@ def create_app(settings: Settings) -> faust.App:
 
     def fold_batch(
         batch: Sequence[EventT[Any]],
-    ) -> tuple[
-        dict[str, tuple[TrackedRow, EventT[Any]]],
-        dict[str, tuple[NeighbourhoodState, EventT[Any]]],
-        list[NeighbourhoodView],
-    ]:
+    ) -> tuple[dict[str, tuple[TrackedRow, EventT[Any]]], dict[str, tuple[NeighbourhoodState, EventT[Any]]]]:
+        """Fold a batch; returns every value its events touched, with the event to file its write under.
+
+        A value is touched by a redelivered event too: its current state is written and sent again,
+        in case a crash lost the send that followed the table write.
+        """
         rows: dict[str, TrackedRow | None] = {}
         hoods: dict[str, NeighbourhoodState | None] = {}
         origin: dict[str, EventT[Any]] = {}
-        closed: list[NeighbourhoodView] = []
         for item in batch:
             event = cast(Envelope, item.value)
             partition, offset = item.message.partition, item.message.offset
@@ -127,24 +127,21 @@ def create_app(settings: Settings) -> faust.App:
             folded = apply_activity(rows[key], event, partition, offset, committed)
             if folded is not None:
                 rows[key] = folded
-                origin[key] = item
+            origin[key] = item
             nid = event.neighbourhood_id
             if nid not in hoods:
                 stored = states.get(nid)
                 hoods[nid] = NeighbourhoodState.model_validate(stored) if stored is not None else None
             stepped = neighbourhood.apply_at(hoods[nid], event, partition, offset, committed, params)
             if stepped is not None:
-                hoods[nid], view_of_record = stepped
-                origin[nid] = item
-                if view_of_record is not None:
-                    closed.append(view_of_record)
+                hoods[nid] = stepped[0]
+            origin[nid] = item
             if claimed_by is None:
                 _as_if_streaming(item)
                 seen_events[event.event_id] = position
         return (
-            {k: (v, origin[k]) for k, v in rows.items() if v is not None and k in origin},
-            {k: (v, origin[k]) for k, v in hoods.items() if v is not None and k in origin},
-            closed,
+            {k: (v, origin[k]) for k, v in rows.items() if v is not None},
+            {k: (v, origin[k]) for k, v in hoods.items() if v is not None},
         )
 
     async def changelogs_known(patience_s: float = 15.0) -> None:
@@ -169,7 +166,7 @@ def create_app(settings: Settings) -> faust.App:
             settings.worker_batch_size, within=settings.worker_batch_wait_s
         ):
             try:
-                rows, hoods, closed = fold_batch(batch)
+                rows, hoods = fold_batch(batch)
                 sends: list[tuple[Any, bytes, bytes]] = []
                 for key, (tracked, cause) in rows.items():
                     _as_if_streaming(cause)
@@ -177,13 +174,14 @@ def create_app(settings: Settings) -> faust.App:
                     sends.append(
                         (activity_updates, tracked.row.neighbourhood_id.encode(), encode(tracked.row))
                     )
-                for seen in closed:
-                    sends.append((views_topic, seen.neighbourhood_id.encode(), encode(seen)))
                 for nid, (state, cause) in hoods.items():
-                    state, head = neighbourhood.with_alerts(state, neighbourhood.view(state, params))
+                    state, views = neighbourhood.to_send(
+                        state, committed_offset(cause.message.partition), params
+                    )
                     _as_if_streaming(cause)
                     states[nid] = state.model_dump(mode="json")
-                    sends.append((views_topic, nid.encode(), encode(head)))
+                    sends.extend((views_topic, nid.encode(), encode(v)) for v in views)
+                    head = views[-1]
                     for alert in head.alerts:
                         sends.append((alerts_topic, nid.encode(), encode(alert)))
                         log.warning(

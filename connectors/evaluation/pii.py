@@ -18,6 +18,7 @@ false-positive rate is the share of clean sentences in which anything was redact
 
 from __future__ import annotations
 
+import csv
 import random
 import re
 from collections import Counter
@@ -25,11 +26,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from connectors import lexicon
-from connectors.privacy import redact
+from connectors.privacy import names_in, redact
 from engage.settings import REPO_ROOT
 from events import Frozen
 
 NAMES_FILE = REPO_ROOT / "data" / "pii" / "sentimp21_uk_names.txt"
+SENTIMP_TWEETS = Path("sentimp21_uk") / "uk_extended_full.csv"
+"""The 500 real UK MPs' tweets, in the folder of human-labelled corpora (not in the repository)."""
 KINDS = ("name", "email", "phone", "postcode", "vehicle_registration", "handle")
 SEED = 2026
 
@@ -66,6 +69,18 @@ class Report(Frozen):
     @property
     def false_positive_rate(self) -> float:
         return self.clean_redacted / self.clean_sentences
+
+
+class RealText(Frozen):
+    """The name rules on real text: how much they take out, and how many of the hand-picked names."""
+
+    texts: int
+    with_names: int
+    spans: int
+    distinct_spans: int
+    named: int
+    """Occurrences, in the texts, of the names picked from them by hand (the names file's ``[mentioned]``)."""
+    named_caught: int
 
 
 WARDS = (
@@ -226,6 +241,219 @@ CLEAN_TEMPLATES: tuple[str, ...] = (
     "Said it before, the crossing on {street} needs a lollipop person.",
     "Speeding on the M25 is not our problem, {street} is.",
     "Over 200 residents signed the petition about {spot}.",
+    # Shops, organisations and London places, several named after people or holding given names and
+    # surnames ("William Hill", "Royal Free", "Kenwood House"): none of them is personal data.
+    "Shoplifting at {shop} on {street} again, staff say it is every day now.",
+    "Youths hanging around outside {shop} after school, the manager has called {org} twice.",
+    "{shop} on {street} is closing down, another empty unit.",
+    "Someone was mugged by the cash machine outside {shop} at 10pm.",
+    "{org} says the works on {street} will last until the autumn.",
+    "Spoke to {org} about the broken lift, they said it is on the list.",
+    "Met with {org} and {org2} about the knife crime figures in {ward}.",
+    "Bus stop moved to {london} while {org} resurface the road.",
+    "Cycled from {london} to {spot} and saw three cars jump the red light.",
+    "Drugs being sold openly by {london} in the afternoons.",
+    "{london} was heaving on Saturday night, no police anywhere.",
+    "Ambulance took 40 minutes to reach {street}, we were told to go to {hospital}.",
+    "{hospital} A&E waiting times are shocking, 9 hours last night.",
+    "Queue outside {shop} went round the corner onto {street}.",
+    "Camden Market stalls were broken into overnight, {org} are looking at the CCTV.",
+    "Fights outside the pubs on Kentish Town Road every Friday.",
+    "Royal Free Hospital car park barrier broken again.",
+    "Sainsbury's on Camden Road has new security guards.",
+    "Transport for London have closed the footbridge at {london}.",
+    "Rough sleepers in the doorways of {shop} and {shop2} on {street}.",
+    "Bell ringing practice at the church on {street} goes on until 9pm.",
+    "Rose bushes in the {ward} community garden were pulled up overnight.",
+    "Amber warning for rain, the drains on {street} are already blocked.",
+    "Heather and gorse on the heath were set alight near {spot}.",
+    "Holly, ivy and mistletoe stall at {london} this weekend.",
+    "Sterling silver necklaces stolen from the stall at {london}.",
+    "Grant funding from {org} pays for the youth club on {street}.",
+    "Carol singers outside {shop} raised money for the food bank.",
+    "Summer holiday activities at {spot}, free for under 16s.",
+    "Penny drops: the same bike thieves hit {street} and {london}.",
+    "Chase through {ward} ended when the car hit a bollard on {street}.",
+    "Frost on the pavements, {street} is like an ice rink.",
+    "Ivy has grown over the street light on {street}, it is pitch dark.",
+    "Marks on the pavement show where the bollards on {street} used to be.",
+    "Hunt for the arsonist goes on, {org} asks for dashcam footage from {street}.",
+    "Lord Mayor's Show closes roads around {london} on Saturday.",
+    "Gray's Inn Road and Euston Road both gridlocked after the crash at {london}.",
+)
+SHOPS: tuple[str, ...] = (
+    "Sainsbury's",
+    "Tesco Express",
+    "the Co-op",
+    "Marks and Spencer",
+    "Marks & Spencer",
+    "Waitrose",
+    "Morrisons",
+    "Lidl",
+    "Aldi",
+    "Boots",
+    "Greggs",
+    "McDonald's",
+    "Nando's",
+    "Pret",
+    "Costa",
+    "Iceland",
+    "Argos",
+    "Primark",
+    "Poundland",
+    "Wetherspoons",
+    "Ladbrokes",
+    "William Hill",
+    "Paddy Power",
+    "Currys",
+    "Timpson",
+    "Robert Dyas",
+    "John Lewis",
+    "Foxtons",
+    "Specsavers",
+    "Holland & Barrett",
+    "Sports Direct",
+    "TK Maxx",
+    "Superdrug",
+    "Ryman",
+    "Lloyds Bank",
+    "Barclays",
+    "Halifax",
+    "Santander",
+    "Metro Bank",
+    "Five Guys",
+    "Wagamama",
+    "KFC",
+    "Burger King",
+    "Starbucks",
+    "Caffè Nero",
+    "Gail's",
+    "Whole Foods",
+    "Planet Organic",
+)
+ORGANISATIONS: tuple[str, ...] = (
+    "Transport for London",
+    "Camden Council",
+    "the Metropolitan Police",
+    "the Met",
+    "Network Rail",
+    "Thames Water",
+    "the London Fire Brigade",
+    "the London Ambulance Service",
+    "Victim Support",
+    "Citizens Advice",
+    "the Salvation Army",
+    "Crimestoppers",
+    "Age UK",
+    "Shelter",
+    "the Samaritans",
+    "St Mungo's",
+    "Camden Giving",
+    "the Roundhouse",
+    "Historic England",
+    "the Canal and River Trust",
+    "the Greater London Authority",
+    "City Hall",
+    "Camden Safer Streets",
+    "the Mayor of London",
+    "Network Homes",
+    "Origin Housing",
+    "Clarion Housing",
+    "Peabody",
+    "Notting Hill Genesis",
+    "the Francis Crick Institute",
+    "University College London",
+    "Central Saint Martins",
+    "Veolia",
+    "Royal Mail",
+    "Openreach",
+    "UK Power Networks",
+    "Cadent Gas",
+)
+HOSPITALS: tuple[str, ...] = (
+    "the Royal Free",
+    "Royal Free Hospital",
+    "University College Hospital",
+    "UCLH",
+    "the Whittington",
+    "Great Ormond Street",
+    "St Pancras Hospital",
+    "the Royal London",
+)
+LONDON_PLACES: tuple[str, ...] = (
+    "Camden Market",
+    "Camden Lock",
+    "St Pancras",
+    "St Pancras International",
+    "King's Cross St Pancras",
+    "Euston Road",
+    "Tottenham Court Road",
+    "Camden Road",
+    "Chalk Farm Road",
+    "York Way",
+    "Pancras Road",
+    "Caledonian Road",
+    "Brecknock Road",
+    "Kentish Town West",
+    "Parliament Hill",
+    "Kenwood House",
+    "Hampstead Ponds",
+    "Coal Drops Yard",
+    "Granary Square",
+    "Lisson Grove",
+    "Regent's Place",
+    "Euston Square",
+    "Inverness Street",
+    "Hawley Road",
+    "Jamestown Road",
+    "Castlehaven Road",
+    "Weedington Road",
+    "the Bacton estate",
+    "the Peckwater estate",
+    "the Whittington estate",
+    "Highgate Cemetery",
+    "Waterlow Park",
+    "Lissenden Gardens",
+    "Keats House",
+    "London Zoo",
+    "the Regent's Canal",
+    "West Hampstead Thameslink",
+    "Finsbury Park",
+    "Holloway Road",
+    "Archway",
+    "Tufnell Park",
+    "Brixton",
+    "Hackney",
+    "Islington",
+    "Tottenham",
+    "Stoke Newington",
+    "Golders Green",
+    "Cricklewood",
+    "Willesden",
+    "Kensal Rise",
+    "Maida Vale",
+    "Soho",
+    "Shoreditch",
+    "Dalston",
+    "Walthamstow",
+    "Stratford",
+    "Croydon",
+    "Lewisham",
+    "Peckham",
+    "Notting Hill",
+    "Oxford Circus",
+    "Leicester Square",
+    "Highbury Corner",
+    "the Angel",
+    "Old Street",
+    "Farringdon",
+    "Clerkenwell",
+    "Westfield Stratford",
+    "Brent Cross",
+    "Crouch End",
+    "Muswell Hill",
+    "Swiss Cottage",
+    "Belsize Park",
 )
 
 
@@ -306,6 +534,18 @@ def _fill(template: str, rng: random.Random, **values: str) -> str:
         "ward": rng.choice(WARDS),
         "n": str(rng.randint(2, 120)),
     }
+    # Drawn only for the templates that use them, so that the labelled set stays as it was.
+    extra: dict[str, Callable[[], str]] = {
+        "shop": lambda: rng.choice(SHOPS),
+        "shop2": lambda: rng.choice(SHOPS),
+        "org": lambda: rng.choice(ORGANISATIONS),
+        "org2": lambda: rng.choice(ORGANISATIONS),
+        "hospital": lambda: rng.choice(HOSPITALS),
+        "london": lambda: rng.choice(LONDON_PLACES),
+    }
+    for slot, draw in extra.items():
+        if "{" + slot + "}" in template:
+            common[slot] = draw()
     return template.format(**{**common, **values})
 
 
@@ -351,7 +591,7 @@ def test_set(seed: int = SEED, per_kind: int = 150, names_file: Path = NAMES_FIL
     return tuple(cases)
 
 
-def clean_set(seed: int = SEED, count: int = 600) -> tuple[str, ...]:
+def clean_set(seed: int = SEED, count: int = 1000) -> tuple[str, ...]:
     rng = random.Random(seed + 1)
     return tuple(_fill(rng.choice(CLEAN_TEMPLATES), rng) for _ in range(count))
 
@@ -393,4 +633,32 @@ def evaluate(cases: Sequence[Case], clean: Sequence[str]) -> Report:
         clean_redacted=clean_redacted,
         clean_redactions=dict(sorted(clean_counts.items())),
         survivors=tuple(survivors),
+    )
+
+
+def real_text(data: Path, names_file: Path = NAMES_FILE) -> RealText:
+    """The name rules on the SentiMP-21 UK tweets: what they redact, read by hand in ``docs/privacy.md``.
+
+    The names of the file's ``[mentioned]`` section were picked by hand from these tweets' text; each
+    of their occurrences is counted caught when no word of it survives redaction.
+    """
+    with (data / SENTIMP_TWEETS).open(encoding="utf-8", newline="") as handle:
+        texts = [row["full_text"] for row in csv.DictReader(handle)]
+    sections = lexicon.sections_of(names_file.read_text(encoding="utf-8"), names_file.name)
+    mentioned = [Label(kind="name", value=name) for name in sections["mentioned"]]
+    found = [names_in(text) for text in texts]
+    named = caught = 0
+    for text in texts:
+        redacted = redact(text)[0]
+        for label in mentioned:
+            if label.value in text:
+                named += 1
+                caught += not survives(label, redacted)
+    return RealText(
+        texts=len(texts),
+        with_names=sum(bool(spans) for spans in found),
+        spans=sum(len(spans) for spans in found),
+        distinct_spans=len({span for spans in found for span in spans}),
+        named=named,
+        named_caught=caught,
     )

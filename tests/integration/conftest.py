@@ -9,6 +9,7 @@ import io
 import json
 import os
 import urllib.request
+import uuid
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,7 +41,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
         var_dir=var,
         kafka_port=_port("ENGAGE_TEST_KAFKA_PORT", 19092),
         service_port=_port("ENGAGE_TEST_SERVICE_PORT", 18765),
-        worker_id="engage-test-worker",
+        # A group of its own: a worker left running by an interrupted session cannot join this one.
+        worker_id=f"engage-test-worker-{uuid.uuid4().hex[:8]}",
         sink_batch_wait_ms=50,
         worker_session_timeout_s=6.0,
     )

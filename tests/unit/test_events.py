@@ -76,6 +76,11 @@ class TestCodec:
         with pytest.raises(UndecodableEvent, match="upgrade the worker"):
             decode_envelope(json.dumps(crime(schema_version=99)))
 
+    @pytest.mark.parametrize("version", [0, -1])
+    def test_a_version_below_one_is_undecodable(self, version: int) -> None:
+        with pytest.raises(UndecodableEvent, match="1 or more"):
+            decode_envelope(json.dumps(crime(schema_version=version)))
+
     def test_an_older_version_is_upcast_before_validation(self, monkeypatch: pytest.MonkeyPatch) -> None:
         from events import codec
 

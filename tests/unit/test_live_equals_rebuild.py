@@ -113,7 +113,12 @@ def logs(draw: st.DrawFn) -> list[Envelope]:
 
 
 def live(log: list[Envelope], data: st.DataObject) -> list[NeighbourhoodView]:
-    """The worker's path: batches, crashes with redelivery from the committed offset, dedupe by id."""
+    """The worker's path: batches, dedupe by id, and crashes.
+
+    Table writes of a batch are kept, but its sends are in flight until the producer is flushed,
+    which happens before every commit; a crash loses what is in flight and reads again from the
+    committed offsets.
+    """
     partitions: dict[int, list[Envelope]] = {}
     for event in log:
         partitions.setdefault(PARTITION[event.neighbourhood_id], []).append(event)
@@ -121,7 +126,8 @@ def live(log: list[Envelope], data: st.DataObject) -> list[NeighbourhoodView]:
     seen: dict[str, tuple[int, int]] = {}
     committed = {p: 0 for p in partitions}
     position = dict(committed)
-    emitted: list[NeighbourhoodView] = []
+    delivered: list[NeighbourhoodView] = []
+    in_flight: list[NeighbourhoodView] = []
     while any(position[p] < len(events) for p, events in partitions.items()):
         p = data.draw(st.sampled_from([p for p, events in partitions.items() if position[p] < len(events)]))
         size = data.draw(st.integers(1, 8))
@@ -134,24 +140,28 @@ def live(log: list[Envelope], data: st.DataObject) -> list[NeighbourhoodView]:
             if claimed is not None and claimed != (partition, offset):
                 continue
             nid = event.neighbourhood_id
-            stepped = neighbourhood.apply_at(
-                touched.get(nid, states.get(nid)), event, partition, offset, committed[partition]
-            )
+            current = touched.get(nid, states.get(nid))
+            stepped = neighbourhood.apply_at(current, event, partition, offset, committed[partition])
             if stepped is not None:
-                touched[nid], closed = stepped
-                if closed is not None:
-                    emitted.append(closed)
+                touched[nid] = stepped[0]
+            elif current is not None:
+                touched[nid] = current  # a redelivery: its state is sent again
             seen.setdefault(event.event_id, (partition, offset))
         for nid, state in touched.items():
-            state, head = neighbourhood.with_alerts(state, neighbourhood.view(state))
-            states[nid] = state
-            emitted.append(head)
+            states[nid], views = neighbourhood.to_send(state, committed[p])
+            in_flight.extend(views)
         position[p] = batch[-1][1] + 1
         if data.draw(st.booleans()):
+            delivered.extend(in_flight)  # faust flushes the producer, then commits
+            in_flight.clear()
             committed[p] = position[p]
         elif data.draw(st.integers(0, 4)) == 0:
-            position = dict(committed)  # a crash: read again from the committed offsets
-    return emitted
+            if data.draw(st.booleans()):
+                in_flight.clear()  # a crash before the sends reached the broker
+            delivered.extend(in_flight)
+            in_flight.clear()
+            position = dict(committed)  # read again from the committed offsets
+    return delivered + in_flight
 
 
 def tables(views: list[NeighbourhoodView], chunks: list[int]) -> dict[str, list[tuple[object, ...]]]:

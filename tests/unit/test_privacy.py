@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from connectors import lexicon
 from connectors.base import Context
 from connectors.canonical import CanonicalConnector
 from connectors.ingest import ListPublisher, run
@@ -141,3 +142,70 @@ class TestNames:
         cleaned, found = scrub(event, b"salt")
         assert isinstance(cleaned.payload, SocialSignalObserved)
         assert len(cleaned.payload.text) <= 2000 and found.counts["vehicle_registration"] > 200
+
+
+class TestLargeNameLists:
+    """Names from the large lists, with the context that makes a capitalised word a person's name."""
+
+    @pytest.mark.parametrize(
+        ("text", "cleaned"),
+        [
+            # A given name of the large lists, not an English word, then a capitalised word.
+            ("Saw Ifeoma Nwachukwu at the ward panel", "Saw [name] at the ward panel"),
+            ("Chancellor Tomasz Wiśniewski came to the meeting", "Chancellor [name] came to the meeting"),
+            # Accents and apostrophes do not hide a name.
+            ("Thérèse O'Donoghue was handing out leaflets", "[name] was handing out leaflets"),
+            # A given name that is also a word, with a surname that is not one.
+            ("Has anyone seen Rose Abernathy?", "Has anyone seen [name]?"),
+            # A name word alone, with a possessive or a verb of saying after it.
+            ("Bob's van is across the dropped kerb again", "[name]'s van is across the dropped kerb again"),
+            ("Gwilym's dog got out again.", "[name]'s dog got out again."),
+            ("Kerry said the lift is broken", "[name] said the lift is broken"),
+            # A place or a shop after a title or a given name is a surname.
+            ("Mr McDonald's car was scratched", "Mr [name]'s car was scratched"),
+            (
+                "Ben Sutton was there, outside McDonald's in Sutton",
+                "[name] was there, outside McDonald's in Sutton",
+            ),
+        ],
+    )
+    def test_names_found_by_the_large_lists(self, text: str, cleaned: str) -> None:
+        assert redact(text)[0] == cleaned
+        assert redact(text)[1].counts["name"] == 1
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Shoplifting at Sainsbury's on Camden Road, and at the John Lewis on Oxford Street",
+            "Queue outside Robert Dyas, then Paddy Power was broken into",
+            "Royal Free Hospital car park barrier broken, Transport for London closed the bridge",
+            "Bell ringing practice at the church goes on until 9pm",
+            "Rose bushes in the community garden were pulled up",
+            "Amber warning for rain, Holly and ivy stall at Camden Market",
+            "May's meeting moved, June's is at Kenwood House",
+            "Cuba's doctors, Hong Kong's protests and the Tour de France",
+            "Clare's Law requests have doubled",
+            "Plastic Free Ringwood did a beach clean",
+            "The Albion String Quartet played at the Scottish Parliament",
+            "Lost my purse in Chester-Le-Street Rehab",
+        ],
+    )
+    def test_shops_places_organisations_and_words_are_kept(self, text: str) -> None:
+        assert redact(text)[0] == text
+
+    def test_a_word_of_the_lists_that_is_also_english_needs_more_than_a_capital(self) -> None:
+        """ "Bell" and "Sultana" are in the lists and are words: alone, or before a proper noun, they stay."""
+        assert (
+            redact("Sultana raisins and Bell peppers on offer")[0]
+            == "Sultana raisins and Bell peppers on offer"
+        )
+        assert redact("Saw Bell Ribeiro-Addy today")[0] == "Saw [name] today"
+
+
+class TestNameKey:
+    @pytest.mark.parametrize(
+        ("word", "key"),
+        [("Thérèse", "therese"), ("O'Brien", "obrien"), ("O\u2019Neill", "oneill"), ("McDONALD", "mcdonald")],
+    )
+    def test_names_are_looked_up_without_accents_apostrophes_or_case(self, word: str, key: str) -> None:
+        assert lexicon.name_key(word) == key

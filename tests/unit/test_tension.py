@@ -22,7 +22,7 @@ from events import (
     SurveyResponseReceived,
     Theme,
 )
-from projections.tension import TensionParams, TensionState, c2, evolve, fold, history, level
+from projections.tension import TensionParams, TensionState, c2, evolve, fold, history, level, velocity
 from tests.unit.test_architecture import SHELL_LIBRARIES, imported_roots
 
 T0 = datetime(2026, 3, 1, 18, 0, tzinfo=UTC)
@@ -252,3 +252,12 @@ class TestProperties:
 
 def test_the_model_imports_no_shell_library() -> None:
     assert not imported_roots(REPO_ROOT / "projections" / "tension.py") & SHELL_LIBRARIES
+
+
+def test_velocity_is_the_rise_of_the_score_from_the_last_bucket() -> None:
+    now = datetime(2026, 5, 1, 10, 30, tzinfo=UTC)
+    earlier = [post(f"a{i}", now - timedelta(hours=1), -1.0, 0.0) for i in range(2)]
+    current = [post(f"b{i}", now - timedelta(minutes=5), -1.0, 0.0) for i in range(5)]
+    state = fold(earlier + current)["N1"]
+    assert velocity(state, now) == pytest.approx(3.0)
+    assert velocity(state, now + timedelta(hours=1)) == pytest.approx(-5.0)
