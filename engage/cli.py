@@ -359,6 +359,94 @@ def rebuild(
 
 
 @app.command()
+def brief(
+    as_of: Annotated[str, typer.Option("--as-of", help="ISO 8601 date or time; no zone: the force's clock")],
+    area: Annotated[str, typer.Option("--area", help="the area's name, used for the folder")] = "all",
+    neighbourhoods: Annotated[
+        str | None, typer.Option("--neighbourhoods", help="comma-separated ids or names; default all")
+    ] = None,
+    previous_as_of: Annotated[
+        str | None,
+        typer.Option("--previous-as-of", help="the last pack's time; default as-of minus the cadence"),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="folder for the pack; default var/briefings/...")
+    ] = None,
+) -> None:
+    """Write the TT&CG pack (HTML, PDF, CSV, JSON, Parquet, open data) for an area as of a time.
+
+    Built by the read-side service when it is up (it owns the database), else from the file.
+    """
+    import shutil
+
+    from projections.briefing.command import cli as brief_from_file
+    from projections.briefing.command import parse_neighbourhoods, parse_time
+    from projections.briefing.schedule import zone_of
+
+    settings = _settings()
+    if processes.pid_of(settings, "service") is None:
+        typer.echo(
+            json.dumps(
+                brief_from_file(
+                    settings,
+                    area=area,
+                    as_of=as_of,
+                    neighbourhoods=neighbourhoods,
+                    previous_as_of=previous_as_of,
+                    out_dir=out,
+                )
+            )
+        )
+        return
+    from projections.api.access import auth_headers
+
+    zone = zone_of(settings.briefing_timezone)
+    body: dict[str, object] = {"area": area, "as_of": parse_time(as_of, zone).isoformat()}
+    if neighbourhoods:
+        body["neighbourhoods"] = parse_neighbourhoods(neighbourhoods)
+    if previous_as_of:
+        body["previous_as_of"] = parse_time(previous_as_of, zone).isoformat()
+    request = urllib.request.Request(
+        settings.service_url + "/api/v1/briefings",
+        data=json.dumps(body).encode("utf-8"),
+        method="POST",
+        headers={"Content-Type": "application/json", **auth_headers(settings)},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=600) as response:
+            answer = json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        raise RequestRefused(processes.refusal_message(exc)) from exc
+    except (urllib.error.URLError, OSError) as exc:
+        raise ServiceUnavailable(f"the read-side service did not answer: {exc}") from exc
+    if out is not None:
+        # The service wrote it on this machine; put a copy where it was asked for.
+        shutil.copytree(answer["folder"], out, dirs_exist_ok=True)
+        answer["folder"] = str(out)
+    typer.echo(
+        json.dumps(
+            {
+                "area": answer.get("area"),
+                "as_of": answer.get("as_of"),
+                "marking": answer.get("marking"),
+                "files": len(answer.get("files", [])),
+                "folder": answer["folder"],
+            }
+        )
+    )
+
+
+@app.command()
+def dashboard() -> None:
+    """Say where the analysts' dashboard is and how to sign in to it."""
+    settings = _settings()
+    typer.echo(
+        f"Dashboard: {settings.service_url}/dashboard/login (while `engage up` runs); sign in with the "
+        f"analyst token in {settings.local_token_path} (or one from `engage token`)."
+    )
+
+
+@app.command()
 def serve(
     print_openapi: Annotated[
         bool, typer.Option("--print-openapi", help="print the API's OpenAPI document and exit")

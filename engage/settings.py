@@ -109,6 +109,9 @@ class Settings(BaseSettings):
     on the ``briefing_timezone`` clock. The default, 06:00 on the 1st and the 15th, is fortnightly or
     so, before the meeting; set a force's own cadence (``0 6 * * 1`` weekly, ``0 6 1 * *`` monthly)."""
 
+    briefing_schedule: bool = True
+    """Whether the read-side service builds packs on ``briefing_cron`` (off: only on demand)."""
+
     briefing_dir: Path | None = None
     """Where packs are written, one folder per area and as-of; defaults to ``<var_dir>/briefings``."""
 

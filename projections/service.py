@@ -72,6 +72,10 @@ class Sink:
     def stopped(self) -> bool:
         return self._stop.is_set()
 
+    def wait_stopped(self, seconds: float) -> bool:
+        """Sleep up to ``seconds``, waking at once when the sink is told to stop."""
+        return self._stop.wait(seconds)
+
     def _consumer(self) -> KafkaConsumer:
         consumer = KafkaConsumer(
             bootstrap_servers=self._settings.bootstrap_servers,
@@ -188,7 +192,30 @@ def serve(settings: Settings) -> None:
     )
     store.replace_neighbourhoods(con, neighbourhoods.all)
     sink = Sink(settings, con.cursor())
-    app = create_app(con, settings, sink=sink)
+    from projections.api import extras
+    from projections.api.access import TokenFile
+    from projections.briefing.command import scheduler
+
+    tokens = TokenFile(settings.api_tokens)
+    app = create_app(
+        con,
+        settings,
+        sink=sink,
+        tokens=tokens,
+        routers=[extras.router(settings, tokens, neighbourhoods, con.cursor)],
+    )
+    packs = scheduler(settings, con.cursor)
+
+    def run_schedule() -> None:
+        # Packs fall due on the cron in settings; the finished ones on disk say what has run.
+        while not sink.stopped():
+            try:
+                for manifest in packs.run_pending(datetime.now(UTC)):
+                    log.info("briefing_built", area=manifest.area, as_of=manifest.as_of.isoformat())
+            except Exception:
+                log.exception("briefing_schedule_failed")
+            sink.wait_stopped(60.0)
+
     server = uvicorn.Server(
         uvicorn.Config(
             app,
@@ -232,6 +259,8 @@ def serve(settings: Settings) -> None:
     signal.signal(signal.SIGINT, shutdown)
     sink_thread = threading.Thread(target=run_sink, name="sink", daemon=True)
     sink_thread.start()
+    if settings.briefing_schedule:
+        threading.Thread(target=run_schedule, name="briefing-schedule", daemon=True).start()
     try:
         server.run()
     finally:

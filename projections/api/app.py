@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager, closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from http.cookies import SimpleCookie
 from typing import TYPE_CHECKING, Annotated, Any
 
 import duckdb
@@ -93,9 +94,13 @@ class AccessAudit:
             return
         started = time.perf_counter()
         requested_at = datetime.now(UTC)
-        header = next(
-            (v.decode("latin-1") for k, v in scope.get("headers", ()) if k == b"authorization"), None
-        )
+        headers = dict(scope.get("headers", ()))
+        header = headers[b"authorization"].decode("latin-1") if b"authorization" in headers else None
+        if header is None and b"cookie" in headers:
+            # The dashboard's browser sends its token as the cookie /dashboard/login set.
+            cookie = SimpleCookie(headers[b"cookie"].decode("latin-1"))
+            if TOKEN_COOKIE in cookie:
+                header = f"Bearer {cookie[TOKEN_COOKIE].value}"
         who = resolve(header, self.tokens)
         state = scope.setdefault("state", {})
         state["principal"] = who
@@ -127,6 +132,9 @@ class AccessAudit:
                 )
             )
 
+
+TOKEN_COOKIE = "engage_token"
+"""The cookie ``/dashboard/login`` sets: read like an ``Authorization: Bearer`` header."""
 
 _bearer = HTTPBearer(
     auto_error=False,

@@ -44,6 +44,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
         # A group of its own: a worker left running by an interrupted session cannot join this one.
         worker_id=f"engage-test-worker-{uuid.uuid4().hex[:8]}",
         sink_batch_wait_ms=50,
+        briefing_schedule=False,
         worker_session_timeout_s=6.0,
     )
     try:

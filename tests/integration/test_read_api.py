@@ -7,11 +7,15 @@ import json
 import stat
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
+from engage import processes
 from engage.settings import Settings
 from projections.api.access import auth_headers
 from tests.integration.conftest import query
@@ -63,3 +67,39 @@ def test_roles_and_the_audit_over_http(stack: Settings) -> None:
         ("invalid", "none", "GET", "/api/v1/tension", "401"),
         ("local-analyst", "analyst", "GET", "/api/v1/tension", "200"),
     ]
+
+
+def test_the_dashboard_and_the_pack_are_served_to_analysts_only(stack: Settings, tmp_path: Path) -> None:
+    from events import Theme
+    from tests.integration.conftest import send
+    from tests.integration.test_intelligence import START, Scenario, post
+
+    s = Scenario()
+    send(
+        stack,
+        [s.event("D", START + timedelta(hours=i), post(f"p_d{i}", Theme.DRUGS, -0.5)) for i in range(5)],
+    )
+    processes.wait(stack, timeout=120)
+    analyst = auth_headers(stack)
+    status, page = call(stack, "/dashboard", analyst)
+    assert status == 200 and b"<svg" in page and b"OFFICIAL" in page
+    assert call(stack, "/dashboard", {})[0] == 403  # the public may not read evidence text
+    token = stack.local_token_path.read_text().strip()
+    # A browser signs in once with a form; the cookie then stands for the header.
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+    with opener.open(
+        urllib.request.Request(
+            stack.service_url + "/dashboard/login", data=urllib.parse.urlencode({"token": token}).encode()
+        ),
+        timeout=30,
+    ) as response:
+        assert response.status == 200 and b"<svg" in response.read()
+    assert call(stack, "/dashboard/login", {}, b"token=wrong")[0] == 401
+
+    body = json.dumps({"area": "itest", "as_of": (START + timedelta(days=1)).isoformat()}).encode()
+    headers = {**analyst, "Content-Type": "application/json"}
+    status, answer = call(stack, "/api/v1/briefings", headers, body)
+    assert status == 200, answer
+    folder = Path(json.loads(answer)["folder"])
+    assert (folder / "pack.pdf").read_bytes().startswith(b"%PDF") and (folder / "pack.html").exists()
+    assert call(stack, "/api/v1/briefings", {"Content-Type": "application/json"}, body)[0] == 403
