@@ -75,7 +75,13 @@ run: setup ## the demo: every channel for Camden through Kafka and Faust into Du
 	echo; echo "Database: $(CURDIR)/var/engage.duckdb; tables priority_, tension_, coverage_, feedback_ current and history,"; \
 	echo "tension_alerts, activity_current. Ask it: $(ENGAGE) query \"select * from tension_current\""; \
 	echo "With the stack up ($(ENGAGE) up), through the API as the local analyst: $(ENGAGE) priorities Kilburn,"; \
-	echo "$(ENGAGE) tension --as-of 2026-01-15 (README: the read side, roles, audit)"
+	echo "$(ENGAGE) tension --as-of 2026-01-15 (README: the read side, roles, audit)"; \
+	echo; echo "The TT&CG pack for Camden as of 2026-03-01 06:00 (built by the read-side service):"; \
+	$(ENGAGE) brief --area camden --as-of 2026-03-01T06:00 --out $(CURDIR)/var/briefings/camden-demo; \
+	echo "Pack: $(CURDIR)/var/briefings/camden-demo/pack.pdf and pack.html, with CSV, JSON and Parquet beside them,"; \
+	echo "and open data (police.uk shape) in its open_data folder."; \
+	echo "Dashboard: $(ENGAGE) up, then open http://127.0.0.1:8765/dashboard/login and sign in with the token in"; \
+	echo "$(CURDIR)/var/run/analyst.token ($(ENGAGE) dashboard says the same)."
 
 test: setup lint ## set up, lint, and run every test (integration tests start a real broker)
 	$(BIN)/pytest
