@@ -303,21 +303,10 @@ def start_profile(params: Params, memory: MemoryWatch) -> subprocess.Popen[bytes
     if pid is None:
         raise BenchmarkSetupError("the worker process did not appear; see the worker's log")
     params.profile.parent.mkdir(parents=True, exist_ok=True)
-    return subprocess.Popen(
-        [
-            str(_py_spy(params)),
-            "record",
-            "--pid",
-            str(pid),
-            "--output",
-            str(params.profile),
-            "--format",
-            "flamegraph",
-            "--rate",
-            "100",
-            "--nonblocking",
-        ]
-    )
+    # .svg: a flame graph; .txt: collapsed stacks (one line per stack, for grep); .json: speedscope.
+    kind = {".txt": "raw", ".json": "speedscope"}.get(params.profile.suffix, "flamegraph")
+    command = [str(_py_spy(params)), "record", "--pid", str(pid), "--output", str(params.profile)]
+    return subprocess.Popen([*command, "--format", kind, "--rate", "100", "--nonblocking"])
 
 
 def stop_profile(profiler: subprocess.Popen[bytes] | None, params: Params) -> None:
@@ -610,7 +599,9 @@ def _fmt_ratio(a: float | None, b: float | None) -> str:
 def write_results(params: Params, results: Results, rows: list[Row], table: str) -> Path:
     params.results_dir.mkdir(parents=True, exist_ok=True)
     now = datetime.now(UTC)
-    path = params.results_dir / f"{now.date().isoformat()}.json"
+    # A partial run (BENCH_ONLY) is named for what it measured, so it never stands for a full one.
+    partial = "" if set(params.only) == set(MEASUREMENTS) else "-" + "-".join(params.only)
+    path = params.results_dir / f"{now.date().isoformat()}{partial}.json"
     document = {
         "measured_at": now.isoformat(),
         "machine": results.raw.get("machine"),
