@@ -71,7 +71,7 @@ def format_value(value: float | None, unit: str) -> str:
     if math.isinf(value):
         return f"never {unit}".rstrip()
     if unit == "x":
-        return f"{value:.2f} x"
+        return f"{value:.2f} x" if abs(value) >= 0.1 else f"{value:.2g} x"
     if unit in ("events/s", "rows/s"):
         return f"{value:,.0f} {unit}"
     if unit == "MB":

@@ -73,6 +73,7 @@ def test_targets_pass_on_the_threshold_and_miss_past_it() -> None:
         (350.2, "MB", "350 MB"),
         (1500.0, "s", "1,500 s"),
         (0.5, "x", "0.50 x"),
+        (0.0013, "x", "0.0013 x"),
         (None, "s", "-"),
         (INF, "s", "never s"),
     ],
