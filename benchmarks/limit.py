@@ -47,7 +47,7 @@ async def _aiokafka(
         while read < count:
             if time.perf_counter() > deadline:
                 raise LimitRunFailed(f"aiokafka read {read} of {count} events in {timeout_s:.0f}s")
-            batches = await consumer.getmany(timeout_ms=1000, max_records=10_000)
+            batches = await consumer.getmany(timeout_ms=50, max_records=10_000)
             for messages in batches.values():
                 for message in messages:
                     if read >= count:
@@ -92,7 +92,7 @@ def confluent_read(settings: Settings, count: int, *, decode: bool, timeout_s: f
         while read < count:
             if time.perf_counter() > deadline:
                 raise LimitRunFailed(f"confluent-kafka read {read} of {count} events in {timeout_s:.0f}s")
-            messages = consumer.consume(num_messages=10_000, timeout=1.0)
+            messages = consumer.consume(num_messages=10_000, timeout=0.05)
             for message in messages:
                 if message.error() is not None:
                     raise LimitRunFailed(f"confluent-kafka: {message.error()}")

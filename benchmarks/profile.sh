@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# A py-spy flame graph of the Faust worker while it folds the end-to-end run (run 2 of `make bench`).
+# py-spy flame graphs of the Faust worker, and of the read-side service beside it, while they take
+# the end-to-end run (run 2 of `make bench`).
 #
 #   benchmarks/profile.sh [OUTPUT]     default: benchmarks/results/worker-<date>.svg
+#                                      (the service's: service-<date>.svg beside it)
 #
 # OUTPUT ending .svg is a flame graph, .txt collapsed stacks (one line per stack), .json speedscope.
 # Takes the same BENCH_* and ENGAGE_* settings as `make bench` (BENCH_EVENTS, BENCH_NEIGHBOURHOODS, the
@@ -17,4 +19,4 @@ mkdir -p "$(dirname "$out")"
 # Its table (run 2 only) goes beside the runs' state, not among the benchmark's results.
 BENCH_RESULTS_DIR="${BENCH_RESULTS_DIR:-$repo/var/bench-profile}" BENCH_ONLY=e2e BENCH_PROFILE="$out" \
   "$python" -m benchmarks
-echo "flame graph: $out"
+echo "flame graphs: $out and the service's beside it"

@@ -229,12 +229,12 @@ def measure_stack(
         warm = pipeline.warm_up(settings, workload.time_at(0), min(params.timeout_s, 180.0))
         results.raw["warm_up"] = asdict(warm)
         cpu_before = memory.cpu_by_role()
-        profiler = start_profile(params, memory)
+        profiler = start_profile(params, settings, memory)
         print(f"run 2: publishing {n:,} events and waiting for the read side ...", flush=True)
         try:
             outcome = pipeline.end_to_end(settings, batch, n + pipeline.WARM_UP_EVENTS, params.timeout_s)
         finally:
-            stop_profile(profiler, params)
+            stop_profile(profiler)
         results.raw["end_to_end"] = asdict(outcome)
         results.raw["memory_after_run_2_kb"] = memory.sample()
         results.raw["cpu_seconds_run_2"] = {
@@ -309,33 +309,49 @@ def measure_stack(
         attempt(results, "queries", lambda: analyst(params, settings, database, spec, results))
 
 
-def start_profile(params: Params, memory: MemoryWatch) -> subprocess.Popen[bytes] | None:
+def service_profile_path(worker_profile: Path) -> Path:
+    """Where the read-side service's profile goes, beside the worker's: ``service-...`` for ``worker-...``."""
+    name = worker_profile.name
+    renamed = "service" + name.removeprefix("worker") if name.startswith("worker") else "service-" + name
+    return worker_profile.with_name(renamed)
+
+
+def start_profile(
+    params: Params, settings: Settings, memory: MemoryWatch
+) -> list[tuple[subprocess.Popen[bytes], Path]]:
+    """py-spy on the worker (``BENCH_PROFILE``) and on the read-side service (beside it)."""
     if params.profile is None:
-        return None
+        return []
     pid = None
     for _ in range(100):
         pid = memory.worker_pid()
         if pid is not None:
             break
         time.sleep(0.2)
-    if pid is None:
-        raise BenchmarkSetupError("the worker process did not appear; see the worker's log")
+    service = processes.pid_of(settings, "service")
+    if pid is None or service is None:
+        raise BenchmarkSetupError("the worker or the service is not running; see their logs")
     params.profile.parent.mkdir(parents=True, exist_ok=True)
     # .svg: a flame graph; .txt: collapsed stacks (one line per stack, for grep); .json: speedscope.
     kind = {".txt": "raw", ".json": "speedscope"}.get(params.profile.suffix, "flamegraph")
-    command = [str(_py_spy(params)), "record", "--pid", str(pid), "--output", str(params.profile)]
-    return subprocess.Popen([*command, "--format", kind, "--rate", "100", "--nonblocking"])
+    started = []
+    for target, out in ((pid, params.profile), (service, service_profile_path(params.profile))):
+        command = [str(_py_spy(params)), "record", "--pid", str(target), "--output", str(out)]
+        started.append(
+            (subprocess.Popen([*command, "--format", kind, "--rate", "100", "--nonblocking"]), out)
+        )
+    return started
 
 
-def stop_profile(profiler: subprocess.Popen[bytes] | None, params: Params) -> None:
-    if profiler is None:
-        return
-    profiler.send_signal(signal.SIGINT)  # py-spy writes the flame graph when interrupted
-    try:
-        profiler.wait(timeout=120)
-    except subprocess.TimeoutExpired:
-        profiler.kill()
-    print(f"flame graph of the worker during run 2: {params.profile}", flush=True)
+def stop_profile(profilers: list[tuple[subprocess.Popen[bytes], Path]]) -> None:
+    for profiler, _ in profilers:
+        profiler.send_signal(signal.SIGINT)  # py-spy writes its output when interrupted
+    for profiler, out in profilers:
+        try:
+            profiler.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            profiler.kill()
+        print(f"profile during run 2: {out}", flush=True)
 
 
 def peer(params: Params, settings: Settings, n: int, results: Results) -> None:
