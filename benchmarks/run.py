@@ -31,7 +31,7 @@ import structlog
 
 from benchmarks import limit, machine, pipeline, querydb
 from benchmarks.pipeline import MemoryWatch
-from benchmarks.stats import Row, at_least, at_most, percentile, rate, ratio, render
+from benchmarks.stats import Row, at_least, at_most, format_value, percentile, rate, ratio, render
 from benchmarks.workload import MARKER_NEIGHBOURHOOD, Workload
 from engage import kafka_admin, logs, processes
 from engage.settings import REPO_ROOT, Settings
@@ -638,8 +638,7 @@ def table_rows(params: Params, results: Results) -> list[Row]:
 
 
 def _fmt_ratio(a: float | None, b: float | None) -> str:
-    value = ratio(a, b)
-    return "-" if value is None else f"{value:.2f} x"
+    return format_value(ratio(a, b), "x")
 
 
 def write_results(params: Params, results: Results, rows: list[Row], table: str) -> Path:
