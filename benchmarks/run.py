@@ -561,7 +561,7 @@ def table_rows(params: Params, results: Results) -> list[Row]:
                     None,
                     "s",
                     at_most(10, "s"),
-                    note_for("queries", "not run"),
+                    note_for("query_database") or note_for("queries", "not run"),
                 )
             )
         elif pk.get("absent"):
@@ -589,7 +589,13 @@ def table_rows(params: Params, results: Results) -> list[Row]:
         queries = raw.get("queries") or {}
         if not queries:
             rows.append(
-                Row("6. analyst queries p95", None, "ms", at_most(50, "ms"), note_for("queries", "not run"))
+                Row(
+                    "6. analyst queries p95",
+                    None,
+                    "ms",
+                    at_most(50, "ms"),
+                    note_for("query_database") or note_for("queries", "not run"),
+                )
             )
         db = raw.get("query_database") or {}
         for name, q in queries.items():
