@@ -9,7 +9,7 @@ DEMO_FILE := data/demo/camden_street_crime_2019-06.csv
 # Debian packages the tests use: Chromium and its driver (the dashboard's browser test), poppler (PDFs).
 SYSTEM_PACKAGES := chromium chromium-driver poppler-utils
 
-.PHONY: help setup system-deps broker-jars run test unit integration lint down clean
+.PHONY: help setup system-deps broker-jars run test unit integration lint down clean bench bench-profile
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -93,6 +93,24 @@ lint: $(BIN)/activate ## ruff and mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+$(VENV)/.bench-installed: $(BIN)/activate pyproject.toml
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+# Quix Streams pins confluent-kafka and pydantic below the pipeline's: the peer gets its own virtualenv.
+.venv-peer/.installed: pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
+	$(PYTHON) -m venv .venv-peer
+	.venv-peer/bin/pip install --quiet --upgrade pip
+	.venv-peer/bin/pip install --quiet -e '.[bench-peer]'
+	touch $@
+
+bench: $(VENV)/.bench-installed .venv-peer/.installed broker-jars ## measure everything on a real local broker (BENCH_EVENTS=1000000 ...; docs/performance.md); one table, benchmarks/results/<date>.json
+	$(BIN)/python -m benchmarks
+
+bench-profile: $(VENV)/.bench-installed broker-jars ## flame graph of the worker during the end-to-end run (py-spy; benchmarks/profile.sh)
+	bash benchmarks/profile.sh
 
 down: ## stop whatever `engage up` started
 	$(ENGAGE) down

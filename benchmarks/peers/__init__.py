@@ -1,0 +1,1 @@
+"""Peers: the same folds written with other Python stream processors."""
