@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import structlog
@@ -17,7 +18,9 @@ log = structlog.get_logger(__name__)
 
 
 class KafkaPublisher:
-    def __init__(self, bootstrap_servers: str) -> None:
+    def __init__(self, bootstrap_servers: str, security: Mapping[str, Any] | None = None) -> None:
+        """``security``: kafka-python's authentication options (``engage.kafka_auth.client_options``)."""
+        security = dict(security or {})
         try:
             self._producer = KafkaProducer(
                 bootstrap_servers=bootstrap_servers,
@@ -30,10 +33,18 @@ class KafkaPublisher:
                 max_block_ms=30_000,
                 request_timeout_ms=30_000,
                 bootstrap_timeout_ms=10_000,
+                **security,
             )
         except KafkaError as exc:
+            # kafka-python reports a refused login as a broker that never answered.
+            refused = (
+                f", or it refused the login of {security['sasl_plain_username']!r} "
+                "(check ENGAGE_KAFKA_USERNAME and ENGAGE_KAFKA_PASSWORD)"
+                if "sasl_plain_username" in security
+                else ""
+            )
             raise BrokerUnavailable(
-                f"no Kafka broker answered at {bootstrap_servers}; start one with `engage up` "
+                f"no Kafka broker answered at {bootstrap_servers}{refused}; start one with `engage up` "
                 "(or docker/kafka/kafka.sh start) or set ENGAGE_KAFKA_HOST/ENGAGE_KAFKA_PORT"
             ) from exc
         # The sends since the last flush: a long-running publisher (the gateway) reports each flush's

@@ -102,11 +102,12 @@ def ingest(
     from connectors import ingest as ingest_run
     from connectors.kafka_publisher import KafkaPublisher
     from connectors.registry import connector_for
+    from engage.kafka_auth import client_options
 
     settings = _settings()
     connector = connector_for(source)
     context = _context(settings, neighbourhood)
-    publisher = KafkaPublisher(settings.bootstrap_servers)
+    publisher = KafkaPublisher(settings.bootstrap_servers, client_options(settings))
     try:
         with tqdm(desc=f"ingest {path.name}", unit=" records", disable=not sys.stderr.isatty()) as bar:
             summary = ingest_run.run(connector, path, context, publisher, tick=bar.update)
@@ -207,11 +208,12 @@ def dlq_replay(
     from connectors import deadletters
     from connectors.kafka_publisher import KafkaPublisher
     from connectors.registry import connector_for
+    from engage.kafka_auth import client_options
 
     settings = _settings()
     context = _context(settings)
     letters, _ = _dead_letters(settings)
-    publisher = KafkaPublisher(settings.bootstrap_servers)
+    publisher = KafkaPublisher(settings.bootstrap_servers, client_options(settings))
     try:
         summary = deadletters.replay(letters, connector_for, context, publisher, reason, source, max_attempts)
     finally:
@@ -501,10 +503,11 @@ def gateway(
     import uvicorn
 
     from connectors.kafka_publisher import KafkaPublisher
+    from engage.kafka_auth import client_options
 
     settings = _settings()
     wiring = gateway_app.Wiring.load(settings)  # grants and boundaries first: a broker may be fine
-    publisher = KafkaPublisher(settings.bootstrap_servers)
+    publisher = KafkaPublisher(settings.bootstrap_servers, client_options(settings))
     try:
         service = wiring.app(publisher)
         typer.echo(f"gateway on http://{settings.gateway_host}:{settings.gateway_port}", err=True)

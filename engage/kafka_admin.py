@@ -9,6 +9,7 @@ from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
 from engage.errors import BrokerUnavailable
+from engage.kafka_auth import client_options, refusal_hint
 from engage.settings import Settings
 from events import topics
 
@@ -33,10 +34,12 @@ def _admin(settings: Settings) -> KafkaAdminClient:
             client_id="engage-admin",
             request_timeout_ms=15_000,
             bootstrap_timeout_ms=10_000,
+            **client_options(settings),
         )
     except KafkaError as exc:
         raise BrokerUnavailable(
-            f"no Kafka broker answered at {settings.bootstrap_servers}; start it with `engage up`"
+            f"no Kafka broker answered at {settings.bootstrap_servers}{refusal_hint(settings)}; "
+            "start it with `engage up`"
         ) from exc
 
 
@@ -78,9 +81,12 @@ def lag(settings: Settings, group: str, topic: str) -> Lag:
             enable_auto_commit=False,
             client_id="engage-lag",
             bootstrap_timeout_ms=10_000,
+            **client_options(settings),
         )
     except KafkaError as exc:
-        raise BrokerUnavailable(f"no Kafka broker answered at {settings.bootstrap_servers}") from exc
+        raise BrokerUnavailable(
+            f"no Kafka broker answered at {settings.bootstrap_servers}{refusal_hint(settings)}"
+        ) from exc
     try:
         partitions = consumer.partitions_for_topic(topic) or set()
         tps = [TopicPartition(topic, p) for p in sorted(partitions)]
@@ -94,7 +100,9 @@ def lag(settings: Settings, group: str, topic: str) -> Lag:
 
 
 def end_offsets(settings: Settings, topic: str) -> dict[int, int]:
-    consumer = KafkaConsumer(bootstrap_servers=settings.bootstrap_servers, client_id="engage-lag")
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.bootstrap_servers, client_id="engage-lag", **client_options(settings)
+    )
     try:
         tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
         return {tp.partition: int(o) for tp, o in consumer.end_offsets(tps).items()}
@@ -110,10 +118,12 @@ def read_all(settings: Settings, topic: str, timeout_ms: int = 5000) -> Iterable
             client_id="engage-reader",
             enable_auto_commit=False,
             consumer_timeout_ms=timeout_ms,
+            **client_options(settings),
         )
     except KafkaError as exc:
         raise BrokerUnavailable(
-            f"no Kafka broker answered at {settings.bootstrap_servers}; start it with `engage up`"
+            f"no Kafka broker answered at {settings.bootstrap_servers}{refusal_hint(settings)}; "
+            "start it with `engage up`"
         ) from exc
     try:
         tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]

@@ -43,10 +43,37 @@ def _env(settings: Settings) -> dict[str, str]:
     return env
 
 
+def component_env(settings: Settings) -> dict[str, str]:
+    """The worker's and the service's environment: the settings, without the broker's admin password
+    (kafka.sh's alone; the components run as the application principal)."""
+    env = _env(settings)
+    env.pop("KAFKA_ADMIN_PASSWORD", None)
+    return env
+
+
+def broker_security(settings: Settings) -> str:
+    """KAFKA_SECURITY for docker/kafka/kafka.sh: the local broker the clients' settings can talk to."""
+    protocol, mechanism = settings.kafka_security_protocol, settings.kafka_sasl_mechanism
+    if protocol == "PLAINTEXT":
+        return "plaintext"
+    if protocol == "SASL_PLAINTEXT" and mechanism == "SCRAM-SHA-512":
+        return "sasl"
+    raise ConfigurationError(
+        f"the local broker (docker/kafka/kafka.sh) speaks PLAINTEXT, or SASL_PLAINTEXT with SCRAM-SHA-512, "
+        f"not {protocol} with {mechanism}: set ENGAGE_MANAGE_BROKER=false and ENGAGE_KAFKA_HOST to the "
+        "cluster that does, or ENGAGE_KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT and "
+        "ENGAGE_KAFKA_SASL_MECHANISM=SCRAM-SHA-512"
+    )
+
+
 def broker(settings: Settings, action: str) -> None:
     if not settings.manage_broker:
         return
-    result = subprocess.run(["bash", str(KAFKA_SCRIPT), action], env=_env(settings), check=False)
+    env = _env(settings)
+    # With sasl, kafka.sh reads the application's user, password and worker id from the ENGAGE_* above
+    # and the admin's password from KAFKA_ADMIN_PASSWORD, which only this environment holds.
+    env["KAFKA_SECURITY"] = broker_security(settings)
+    result = subprocess.run(["bash", str(KAFKA_SCRIPT), action], env=env, check=False)
     if result.returncode != 0 and action != "status":
         raise ConfigurationError(
             f"docker/kafka/kafka.sh {action} failed (exit {result.returncode}); see above"
@@ -84,7 +111,7 @@ def start(settings: Settings, name: str) -> int:
     with log_path.open("ab") as log_file:
         process = subprocess.Popen(
             _command(name),
-            env=_env(settings),
+            env=component_env(settings),
             stdout=log_file,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

@@ -6,6 +6,7 @@ Each field reads ``ENGAGE_<FIELD>`` (for example ``ENGAGE_KAFKA_PORT=19092``).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -29,6 +30,28 @@ class Settings(BaseSettings):
 
     kafka_port: int = 9092
     """Port of the Kafka bootstrap server; the local broker's controller takes the next port."""
+
+    kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    """How every client (connectors, gateway, worker, read-side service, admin) reaches the broker:
+    PLAINTEXT (no authentication: the local broker's default), SASL_PLAINTEXT (a user name and password;
+    the local broker with KAFKA_SECURITY=sasl, or a broker on the same host or compose network), or
+    SASL_SSL (the same inside TLS: any broker reached over a real network). See docs/security.md."""
+
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = "SCRAM-SHA-512"
+    """SASL mechanism. SCRAM never sends the password; PLAIN does, so use it only with SASL_SSL."""
+
+    kafka_username: str = "engage"
+    """The application's Kafka principal (User:<name>), granted the ACLs of docker/kafka/engage-acls.txt."""
+
+    kafka_password: SecretStr = SecretStr("")
+    """Its password; leave empty and set ``kafka_password_file`` to read it from a file (a secret)."""
+
+    kafka_password_file: Path | None = None
+    """A file holding the password (its first line), e.g. a compose secret under /run/secrets."""
+
+    kafka_ssl_cafile: Path | None = None
+    """PEM file of the certificate authorities that sign the broker's certificate (SASL_SSL); the
+    system's trust store when unset."""
 
     kafka_data_dir: Path | None = None
     """The local broker's storage; defaults to ``<var_dir>/kafka``."""

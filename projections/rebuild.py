@@ -21,6 +21,7 @@ from kafka import KafkaConsumer, TopicPartition
 from pydantic import ValidationError
 from tqdm import tqdm
 
+from engage.kafka_auth import client_options
 from engage.settings import Settings
 from events import Envelope, topics
 from events.codec import UndecodableEvent, decode_envelope
@@ -66,6 +67,7 @@ def log_events(settings: Settings, summary: RebuildSummary) -> Iterator[tuple[in
         enable_auto_commit=False,
         max_poll_records=5000,
         fetch_max_bytes=64 * 1024 * 1024,
+        **client_options(settings),
     )
     try:
         tps = [

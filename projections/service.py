@@ -29,6 +29,7 @@ from kafka.structs import OffsetAndMetadata
 from pydantic import ValidationError
 
 from connectors.placing import Neighbourhoods
+from engage.kafka_auth import client_options
 from engage.settings import Settings
 from events import topics
 from events.codec import UndecodableEvent, decode_envelope
@@ -85,6 +86,7 @@ class Sink:
             auto_offset_reset="earliest",
             max_poll_records=self._settings.sink_batch_size,
             fetch_max_wait_ms=self._settings.sink_batch_wait_ms,
+            **client_options(self._settings),
         )
         assigned: list[TopicPartition] = []
         for topic in SINK_TOPICS:

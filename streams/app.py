@@ -74,6 +74,7 @@ def create_app(settings: Settings) -> faust.App:
     app = faust.App(
         settings.worker_id,
         broker=f"{transport.SCHEME}://{settings.bootstrap_servers}",
+        broker_credentials=transport.broker_credentials(settings),
         store="memory://",
         datadir=str(settings.var_dir / "faust"),
         topic_partitions=settings.partitions,

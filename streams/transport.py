@@ -17,17 +17,39 @@ needed for its bookkeeping. This consumer forgets read offsets, so every fetched
 delivered, and commits advance only over a run of acknowledged offsets that starts exactly at the
 committed one. A message fetched twice is folded once, because the
 folds are idempotent by log position and event id, and faust acknowledges an offset once.
+
+Authentication is faust's own: ``broker_credentials`` gives the app the settings' SASL user, which
+faust's aiokafka driver passes to every client it makes (the worker's consumer, its producer, and the
+topic creation that goes through the consumer's client). This transport subclasses that driver and
+overrides only the consumer's offset bookkeeping, so the credentials reach it unchanged.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from faust.auth import SASLCredentials
 from faust.transport.drivers import TRANSPORTS
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP
 
+from engage import kafka_auth
+from engage.settings import Settings
+
 SCHEME = "engage-kafka"
+
+
+def broker_credentials(settings: Settings) -> SASLCredentials | None:
+    """The app's ``broker_credentials``: None for PLAINTEXT; with a TLS context for SASL_SSL."""
+    if not kafka_auth.authenticated(settings):
+        return None
+    # faust makes it SASL_SSL exactly when a context is given.
+    return SASLCredentials(
+        username=kafka_auth.username(settings),
+        password=kafka_auth.password(settings),
+        mechanism=settings.kafka_sasl_mechanism,
+        ssl_context=kafka_auth.ssl_context(settings),
+    )
 
 
 class ForgetfulOffsets(dict[Any, None]):

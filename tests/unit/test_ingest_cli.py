@@ -5,6 +5,7 @@ read = published + rejected with the documented figures, and --neighbourhood rea
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,7 @@ class InMemoryPublisher(ListPublisher):
 
     last: InMemoryPublisher | None = None
 
-    def __init__(self, bootstrap_servers: str) -> None:
+    def __init__(self, bootstrap_servers: str, security: Mapping[str, object] | None = None) -> None:
         super().__init__()
         InMemoryPublisher.last = self
 
