@@ -104,6 +104,8 @@ class TestGatewayOnTheRealBroker:
             open311(f"{run}-liverpool", lat=53.40, long=-2.98),
             open311(None),
         ]
+        # What earlier tests published must be in DuckDB before the count this test compares against.
+        processes.wait(stack, timeout=120)
         before = counts(stack, "partner_call")
         now = int(time.time())
         first = post_records(gateway, "open311", records, COUNCIL.key_id, COUNCIL.secret, timestamp=now)
