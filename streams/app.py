@@ -98,9 +98,10 @@ def create_app(settings: Settings) -> faust.App:
     params = neighbourhood.DEFAULT_PARAMS
 
     def committed_offset(partition: int) -> int:
-        # faust keeps no public view of committed offsets; this private map is what it commits from.
-        committed: dict[TP, int | None] = app.consumer._committed_offset  # type: ignore[attr-defined]
-        return committed.get(TP(topics.EVENTS, partition)) or 0
+        # Only what the broker accepted (see ``transport.Consumer.confirmed``): positions below it are
+        # never delivered again, so the folds may forget them.
+        confirmed: dict[TP, int] = app.consumer.confirmed  # type: ignore[attr-defined]
+        return confirmed.get(TP(topics.EVENTS, partition)) or 0
 
     def fold_batch(
         batch: Sequence[EventT[Any]],

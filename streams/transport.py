@@ -26,6 +26,7 @@ overrides only the consumer's offset bookkeeping, so the credentials reach it un
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from faust.auth import SASLCredentials
@@ -69,6 +70,25 @@ class Consumer(faust_aiokafka.Consumer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._read_offset = ForgetfulOffsets()  # type: ignore[assignment]
+        self.confirmed: dict[TP, int] = {}
+        """Per partition, the offset the broker holds as committed: read at assignment, then moved
+        only by commits the broker accepted. faust's own ``_committed_offset`` is moved even when a
+        commit fails (a rebalance under load), and a fold that trusted it would forget positions
+        that are then delivered again, and count them twice."""
+
+    async def seek_to_committed(self) -> Mapping[TP, int]:
+        committed: Mapping[TP, int] = await super().seek_to_committed()
+        # A new assignment: what the broker says now is all that is known to be committed.
+        self.confirmed = {
+            tp: offset for tp, offset in committed.items() if offset is not None and offset >= 0
+        }
+        return committed
+
+    async def _commit(self, offsets: Mapping[TP, int]) -> bool:
+        done = bool(await super()._commit(offsets))
+        if done:
+            self.confirmed.update(offsets)
+        return done
 
     def _new_offset(self, tp: TP) -> int | None:
         """The offset to commit: one past the acknowledged run that starts at the committed offset.

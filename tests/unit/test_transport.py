@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from types import SimpleNamespace
+
+import pytest
+from faust.transport.drivers import aiokafka as faust_aiokafka
+from faust.types import TP
 
 from streams.transport import Consumer, ForgetfulOffsets
 
@@ -36,3 +41,34 @@ class TestForgetfulOffsets:
         offsets["tp"] = 5
         offsets.update({"tp": 7})
         assert offsets["tp"] is None and offsets.pop("tp", None) is None and not offsets
+
+
+class TestConfirmedOffsets:
+    """Positions the folds may forget: only what the broker accepted, never a failed commit."""
+
+    A, B = TP("engage.events.v1", 0), TP("engage.events.v1", 1)
+
+    def test_a_failed_commit_leaves_the_confirmed_offset(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        outcome = {"ok": False}
+
+        async def commit(self: object, offsets: object) -> bool:
+            return outcome["ok"]
+
+        monkeypatch.setattr(faust_aiokafka.Consumer, "_commit", commit)
+        consumer = object.__new__(Consumer)
+        consumer.confirmed = {self.A: 10}
+        assert asyncio.run(consumer._commit({self.A: 20})) is False
+        assert consumer.confirmed == {self.A: 10}
+        outcome["ok"] = True
+        assert asyncio.run(consumer._commit({self.A: 20})) is True
+        assert consumer.confirmed == {self.A: 20}
+
+    def test_an_assignment_starts_from_what_the_broker_holds(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        async def seek(self: object) -> dict[TP, int | None]:
+            return {TestConfirmedOffsets.A: 7, TestConfirmedOffsets.B: None}
+
+        monkeypatch.setattr(faust_aiokafka.Consumer, "seek_to_committed", seek)
+        consumer = object.__new__(Consumer)
+        consumer.confirmed = {TP("old", 0): 99}
+        asyncio.run(consumer.seek_to_committed())
+        assert consumer.confirmed == {self.A: 7}
