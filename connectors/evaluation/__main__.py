@@ -1,8 +1,7 @@
 """``python -m connectors.evaluation {sentiment,hostility,pii,all} [--data DIR]``: print the figures.
 
-The human-labelled corpora are read from ``--data`` (default: ``../shared/data`` beside the
-repository). When they are absent the command says so and exits 2; the PII evaluation needs only the
-repository.
+The human-labelled corpora are read from ``--data`` (default: ``data/evaluation`` in the repository,
+copied with their SOURCE notes). When a folder is absent the command says so and exits 2.
 """
 
 from __future__ import annotations
@@ -15,14 +14,13 @@ from connectors import signals
 from connectors.evaluation import hostility, pii, sentiment
 from engage.settings import REPO_ROOT
 
-DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"
+DEFAULT_DATA = REPO_ROOT / "data" / "evaluation"
 
 
 def _need(data: Path, folder: str) -> None:
     if not (data / folder).is_dir():
         sys.stderr.write(
-            f"{data / folder} is not there: the human-labelled data is not part of the repository. "
-            "Give the folder that holds it with --data.\n"
+            f"{data / folder} is not there; give the folder that holds the human-labelled data with --data.\n"
         )
         raise SystemExit(2)
 
