@@ -296,14 +296,4 @@ def replay(events: Iterable[Envelope], params: Params = DEFAULT_PARAMS) -> Itera
         yield view(state, params)
 
 
-def latest(views: Iterable[NeighbourhoodView]) -> dict[str, NeighbourhoodView]:
-    """The newest view per neighbourhood: what ``*_current`` holds."""
-    newest: dict[str, NeighbourhoodView] = {}
-    for seen in views:
-        held = newest.get(seen.neighbourhood_id)
-        if held is None or seen.version >= held.version:
-            newest[seen.neighbourhood_id] = seen
-    return newest
-
-
 NeighbourhoodState.model_rebuild()

@@ -19,6 +19,7 @@ from datetime import datetime
 import duckdb
 import pyarrow as pa
 
+from projections import positions
 from projections.neighbourhood import NeighbourhoodView
 
 TS = pa.timestamp("us", tz="UTC")
@@ -332,7 +333,7 @@ def write_views(
             con.execute(f"insert into {table}{suffix} select * from staged_{table}")
         con.execute(f"insert or replace into tension_alerts{suffix} select * from staged_tension_alerts")
         if topic is not None and next_offsets:
-            _store_offsets(con, topic, next_offsets)
+            positions.store(con, topic, next_offsets)
         con.commit()
     except BaseException:
         con.rollback()
@@ -341,13 +342,6 @@ def write_views(
         for name in ("staged_keys", "staged_heads", "staged_touched", *(f"staged_{t}" for t in staged)):
             con.unregister(name)
     return len(versions)
-
-
-def _store_offsets(con: duckdb.DuckDBPyConnection, topic: str, next_offsets: Mapping[int, int]) -> None:
-    con.executemany(
-        "insert or replace into sink_offsets values (?, ?, ?, now())",
-        [[topic, p, o] for p, o in next_offsets.items()],
-    )
 
 
 def swap_in(con: duckdb.DuckDBPyConnection, suffix: str, activity_suffix_table: str | None = None) -> None:

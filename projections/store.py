@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from connectors.placing import Neighbourhood
 from engage.errors import QueryRejected
+from projections import positions as sink_positions
 from projections import read_models
 from projections.activity import ActivityRow
 
@@ -140,28 +141,17 @@ def write_activity(
         ],
         schema=_ACTIVITY_SCHEMA,
     )
-    offsets = pa.table(
-        {
-            "topic": [topic] * len(next_offsets),
-            "partition": pa.array(list(next_offsets), pa.int32()),
-            "next_offset": pa.array(list(next_offsets.values()), pa.int64()),
-            "updated_at": pa.array([stamp] * len(next_offsets), pa.timestamp("us", tz="UTC")),
-        }
-    )
     con.begin()
     try:
         con.register("incoming_activity", batch)
-        con.register("incoming_offsets", offsets)
         con.execute(f"insert or replace into {table} select * from incoming_activity")
-        if next_offsets:
-            con.execute("insert or replace into sink_offsets select * from incoming_offsets")
+        sink_positions.store(con, topic, next_offsets, stamp)
         con.commit()
     except BaseException:
         con.rollback()
         raise
     finally:
         con.unregister("incoming_activity")
-        con.unregister("incoming_offsets")
     return int(batch.num_rows)
 
 
@@ -192,30 +182,20 @@ def write_events(
 ) -> int:
     """Keep each event once (the first position that carried its id), with the positions read."""
     batch = pa.Table.from_pylist(list(rows), schema=_EVENTS_SCHEMA)
-    offsets = pa.table(
-        {
-            "topic": [topic] * len(next_offsets),
-            "partition": pa.array(list(next_offsets), pa.int32()),
-            "next_offset": pa.array(list(next_offsets.values()), pa.int64()),
-            "updated_at": pa.array([datetime.now(UTC)] * len(next_offsets), pa.timestamp("us", tz="UTC")),
-        }
-    )
     con.begin()
     try:
         con.register("incoming_events", batch)
-        con.register("incoming_offsets", offsets)
         con.execute(
             "insert or ignore into events select * from incoming_events "
             "qualify row_number() over (partition by event_id order by source_partition, source_offset) = 1"
         )
-        con.execute("insert or replace into sink_offsets select * from incoming_offsets")
+        sink_positions.store(con, topic, next_offsets)
         con.commit()
     except BaseException:
         con.rollback()
         raise
     finally:
         con.unregister("incoming_events")
-        con.unregister("incoming_offsets")
     return int(batch.num_rows)
 
 
