@@ -44,6 +44,8 @@ log = structlog.get_logger(__name__)
 
 EVENT_CODEC = "engage-envelope"
 CRASH_EXIT_CODE = 70
+SEND_LIMIT_S = 60.0
+"""Longest a batch's sends may take before the worker gives up and restarts."""
 
 
 class EnvelopeCodec(codecs.Codec):
@@ -193,8 +195,11 @@ def create_app(settings: Settings) -> faust.App:
                             to_level=alert.to_level,
                             evidence=len(alert.evidence_ids),
                         )
-                for topic, message_key, value in sends:
-                    await topic.send(key=message_key, value=value)
+                # A producer that stops taking sends would hang the agent with the batch unacknowledged,
+                # which the stall stop cannot see: past the limit this raises, and the process restarts.
+                async with asyncio.timeout(SEND_LIMIT_S):
+                    for topic, message_key, value in sends:
+                        await topic.send(key=message_key, value=value)
             except BaseException:
                 # take_events acknowledges a batch even when its body raises: stop before it can.
                 log.exception("batch_failed_stopping")
