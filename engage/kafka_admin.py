@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
@@ -97,6 +99,37 @@ def lag(settings: Settings, group: str, topic: str) -> Lag:
         raise BrokerUnavailable(f"the broker at {settings.bootstrap_servers} did not answer: {exc}") from exc
     finally:
         consumer.close(autocommit=False)
+
+
+def assignments(settings: Settings, group: str, topic: str) -> list[frozenset[int]]:
+    """The partitions of ``topic`` each live member of a consumer group holds, one set per member.
+
+    A member between a join and the end of its rebalance holds an empty set.
+    """
+    # faust's members send their own subscription metadata, which kafka-python warns it cannot decode
+    # on every call; the assignments, in the consumer protocol's layout, it decodes.
+    logging.getLogger("kafka.admin._groups").setLevel(logging.ERROR)
+    admin = _admin(settings)
+    try:
+        described: dict[str, Any] = admin.describe_groups([group])
+    except KafkaError as exc:
+        raise BrokerUnavailable(f"the broker at {settings.bootstrap_servers} did not answer: {exc}") from exc
+    finally:
+        admin.close()
+    held: list[frozenset[int]] = []
+    for member in described.get(group, {}).get("members", []):
+        assignment = member.get("member_assignment")
+        if not isinstance(assignment, dict):
+            # Not yet assigned (empty) or not in the consumer protocol's layout: holds nothing known.
+            assignment = {}
+        partitions = (
+            p
+            for entry in assignment.get("assigned_partitions", [])
+            if entry.get("topic") == topic
+            for p in entry.get("partitions", [])
+        )
+        held.append(frozenset(int(p) for p in partitions))
+    return held
 
 
 def end_offsets(settings: Settings, topic: str) -> dict[int, int]:

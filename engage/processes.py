@@ -28,6 +28,8 @@ log = structlog.get_logger(__name__)
 
 KAFKA_SCRIPT = REPO_ROOT / "docker" / "kafka" / "kafka.sh"
 COMPONENTS = ("worker", "service")
+EXTRA_WORKER_PREFIX = "worker-"
+"""Pid and log files of workers beyond the first are named ``worker-<n>`` (``worker-2.pid``)."""
 
 
 def _env(settings: Settings) -> dict[str, str]:
@@ -94,7 +96,7 @@ def pid_of(settings: Settings, name: str) -> int | None:
 
 
 def _command(name: str) -> list[str]:
-    if name == "worker":
+    if name == "worker" or name.startswith(EXTRA_WORKER_PREFIX):
         # The supervisor runs the Faust worker and starts it again should it fail.
         return [sys.executable, "-m", "streams.supervisor"]
     return [sys.executable, "-m", "engage", "serve"]
@@ -121,6 +123,27 @@ def start(settings: Settings, name: str) -> int:
     _pid_file(settings, name).write_text(str(process.pid))
     log.info("component_started", component=name, pid=process.pid, log=str(log_path))
     return process.pid
+
+
+def start_worker(settings: Settings, instance: int) -> str:
+    """Start worker number ``instance`` (2 or more; the first is ``start(settings, "worker")``).
+
+    It joins the same consumer group (``worker_id``), so Kafka splits the events topic's partitions
+    among the workers and moves a worker's partitions, with their tables, to the others when it
+    leaves. Returns the component name to give ``stop`` and ``pid_of``.
+    """
+    if instance < 2:
+        raise ConfigurationError(f"worker instance {instance}: the first worker is started by `engage up`")
+    name = f"{EXTRA_WORKER_PREFIX}{instance}"
+    start(settings, name)
+    return name
+
+
+def extra_workers(settings: Settings) -> list[str]:
+    """The workers beyond the first that have a pid file, by instance number."""
+    pid_files = settings.run_dir.glob(f"{EXTRA_WORKER_PREFIX}*.pid")
+    numbers = [p.stem.removeprefix(EXTRA_WORKER_PREFIX) for p in pid_files]
+    return [f"{EXTRA_WORKER_PREFIX}{n}" for n in sorted(int(n) for n in numbers if n.isdigit())]
 
 
 def stop(settings: Settings, name: str, *, kill: bool = False, timeout: float = 30.0) -> None:
@@ -234,6 +257,8 @@ def up(settings: Settings) -> None:
 
 def down(settings: Settings) -> None:
     for name in reversed(COMPONENTS):
+        stop(settings, name)
+    for name in extra_workers(settings):
         stop(settings, name)
     broker(settings, "stop")
 
