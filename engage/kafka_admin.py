@@ -18,10 +18,22 @@ from events import topics
 DAY_MS = 24 * 60 * 60 * 1000
 
 
+def deadletter_retention_days(settings: Settings) -> int:
+    """Dead letters hold rejected records, social posts among them: none outlives social retention."""
+    social = settings.social_retention_days
+    return (
+        settings.deadletter_retention_days
+        if social is None
+        else min(settings.deadletter_retention_days, social)
+    )
+
+
 def topic_configs(settings: Settings) -> dict[str, dict[str, str]]:
     return {
-        topics.EVENTS: {"retention.ms": "-1"},  # the log is the source of truth: keep it
-        topics.DEADLETTER: {"retention.ms": str(settings.deadletter_retention_days * DAY_MS)},
+        # The log is the source of truth: keep it. Every channel shares it, so social retention cannot
+        # be a topic setting here without deleting the other channels' history too.
+        topics.EVENTS: {"retention.ms": "-1"},
+        topics.DEADLETTER: {"retention.ms": str(deadletter_retention_days(settings) * DAY_MS)},
         topics.ACTIVITY_UPDATES: {"cleanup.policy": "compact"},
         # Compacted: a new sink gets every neighbourhood's newest view; full history comes from rebuild.
         topics.NEIGHBOURHOOD_VIEWS: {"cleanup.policy": "compact"},

@@ -125,7 +125,16 @@ class Settings(BaseSettings):
     whoever holds it can test a guessed handle against the log."""
 
     deadletter_retention_days: int = Field(default=30, ge=1)
-    """How long rejected records are kept in the dead-letter topic."""
+    """How long rejected records are kept in the dead-letter topic (shorter when
+    ``social_retention_days`` is: rejected social posts are dead letters too)."""
+
+    social_retention_days: int | None = Field(default=None, ge=1)
+    """How long social-media posts (``SocialSignalObserved``: their redacted text and payload) stay in
+    the read side's evidence store, counted from when each was posted; the read-side service deletes
+    them after that, hourly. Unset (the default) keeps them: the period is each force's decision under
+    its records management policy, and the demo's posts are from 2024. It also caps the dead-letter
+    topic's retention. It does not shorten the events topic, which every channel shares and every
+    rebuild reads: see docs/reliability.md, "Retention"."""
 
     briefing_cron: str = "0 6 1,15 * *"
     """When the TT&CG pack is built: a cron expression (minute hour day-of-month month day-of-week)
@@ -153,7 +162,7 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not a cron expression; give five fields, e.g. '0 6 1,15 * *'")
         return value
 
-    @field_validator("area_lookup_path", mode="before")
+    @field_validator("area_lookup_path", "social_retention_days", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

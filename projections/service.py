@@ -33,7 +33,7 @@ from engage.kafka_auth import client_options
 from engage.settings import Settings
 from events import topics
 from events.codec import UndecodableEvent, decode_envelope
-from projections import read_models, store
+from projections import read_models, retention, store
 from projections.activity import ActivityRow
 from projections.evidence import row as evidence_row
 from projections.neighbourhood import NeighbourhoodView
@@ -129,6 +129,7 @@ class Sink:
         views: list[NeighbourhoodView] = []
         next_offsets: dict[str, dict[int, int]] = {topic: {} for topic in SINK_TOPICS}
         evidence: list[dict[str, object]] = []
+        expired_before = retention.cutoff(self._settings.social_retention_days, datetime.now(UTC))
         for tp, messages in polled.items():
             for message in messages:
                 self.stats.updates_read += 1
@@ -139,9 +140,9 @@ class Sink:
                     elif tp.topic == topics.NEIGHBOURHOOD_VIEWS:
                         views.append(NeighbourhoodView.model_validate_json(message.value))
                     else:
-                        evidence.append(
-                            evidence_row(decode_envelope(message.value), tp.partition, message.offset)
-                        )
+                        row = evidence_row(decode_envelope(message.value), tp.partition, message.offset)
+                        if retention.kept(row, expired_before):
+                            evidence.append(row)
                 except (ValidationError, UndecodableEvent) as exc:
                     # A record the worker or a connector could not have written: keep going, say so.
                     self.stats.undecodable += 1
@@ -218,6 +219,20 @@ def serve(settings: Settings) -> None:
                 log.exception("briefing_schedule_failed")
             sink.wait_stopped(60.0)
 
+    def run_retention() -> None:
+        # Holds the sink's lock: a delete racing the sink's insert of the same row would fail its write.
+        expiring = con.cursor()
+        while not sink.stopped():
+            before = retention.cutoff(settings.social_retention_days, datetime.now(UTC))
+            if before is None:
+                return
+            try:
+                with sink.lock:
+                    retention.expire_social(expiring, before)
+            except duckdb.Error:
+                log.exception("social_retention_failed")
+            sink.wait_stopped(retention.SWEEP_INTERVAL_S)
+
     server = uvicorn.Server(
         uvicorn.Config(
             app,
@@ -263,6 +278,8 @@ def serve(settings: Settings) -> None:
     sink_thread.start()
     if settings.briefing_schedule:
         threading.Thread(target=run_schedule, name="briefing-schedule", daemon=True).start()
+    if settings.social_retention_days is not None:
+        threading.Thread(target=run_retention, name="social-retention", daemon=True).start()
     try:
         server.run()
     finally:
