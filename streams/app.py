@@ -37,6 +37,7 @@ from projections import neighbourhood
 from projections.activity import TrackedRow, row_key
 from projections.activity import apply_at as apply_activity
 from projections.neighbourhood import NeighbourhoodState
+from streams import store as table_store
 from streams import transport
 from streams.stalls import STALL_EXIT_CODE, StallDetector
 
@@ -77,7 +78,7 @@ def create_app(settings: Settings) -> faust.App:
         settings.worker_id,
         broker=f"{transport.SCHEME}://{settings.bootstrap_servers}",
         broker_credentials=transport.broker_credentials(settings),
-        store="memory://",
+        store=f"{table_store.SCHEME}://",
         datadir=str(settings.var_dir / "faust"),
         topic_partitions=settings.partitions,
         topic_replication_factor=1,
