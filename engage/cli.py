@@ -66,10 +66,20 @@ def _configure(
 
 
 @app.command()
-def up() -> None:
-    """Start the broker, create the topics, start the worker and the read-side service."""
+def up(
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="supervised workers in the one consumer group; more than ENGAGE_PARTITIONS sit idle",
+        ),
+    ] = 1,
+) -> None:
+    """Start the broker, create the topics, start the worker(s) and the read-side service."""
     settings = _settings()
     processes.up(settings)
+    for instance in range(2, workers + 1):
+        processes.start_worker(settings, instance)
     typer.echo(f"engage is up: read side {settings.service_url}, database {settings.database}", err=True)
 
 
