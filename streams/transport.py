@@ -18,14 +18,19 @@ delivered, and commits advance only over a run of acknowledged offsets that star
 committed one. A message fetched twice is folded once, because the
 folds are idempotent by log position and event id, and faust acknowledges an offset once.
 
+Its producer's flush, which faust calls before every commit, could return with table writes still in
+faust's buffer; ``Producer.flush`` here waits until they have left it (see there).
+
 Authentication is faust's own: ``broker_credentials`` gives the app the settings' SASL user, which
 faust's aiokafka driver passes to every client it makes (the worker's consumer, its producer, and the
 topic creation that goes through the consumer's client). This transport subclasses that driver and
-overrides only the consumer's offset bookkeeping, so the credentials reach it unchanged.
+overrides only the consumer's offset bookkeeping and the producer's flush, so the credentials reach
+them unchanged.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -38,6 +43,8 @@ from engage import kafka_auth
 from engage.settings import Settings
 
 SCHEME = "engage-kafka"
+DRAIN_LIMIT_S = 60.0
+"""Longest a flush waits for faust's buffer of table writes to empty (as long as a batch's sends)."""
 
 
 def broker_credentials(settings: Settings) -> SASLCredentials | None:
@@ -112,8 +119,35 @@ class Consumer(faust_aiokafka.Consumer):
         return run[-1] + 1
 
 
+class ProducerNotDrained(RuntimeError):
+    """Table writes still waited to be sent when the commit that depends on them was due."""
+
+
+class Producer(faust_aiokafka.Producer):
+    async def flush(self) -> None:
+        """Send every buffered table write, then wait for the client to deliver all it holds.
+
+        faust flushes the producer before it commits offsets, so that a committed event's table writes
+        are on the broker. Table writes wait in faust's own buffer (``send_soon``), and its flush stops
+        as soon as 0.1 s passes without a message leaving it: under load the commit then went ahead
+        with writes still buffered, and a kill -9 lost them while the offsets had moved past their
+        events (tests/integration/test_scale_out.py, events lost for good). This waits for the buffer
+        to empty; past ``DRAIN_LIMIT_S`` it raises rather than let the commit through, and the worker
+        stops for its supervisor to restart it.
+        """
+        deadline = time.monotonic() + DRAIN_LIMIT_S
+        while self.buffer.size:
+            if time.monotonic() > deadline:
+                raise ProducerNotDrained(
+                    f"{self.buffer.size} table writes still buffered after {DRAIN_LIMIT_S:.0f}s"
+                )
+            await self.buffer.flush()
+        await super().flush()
+
+
 class Transport(faust_aiokafka.Transport):
     Consumer = Consumer
+    Producer = Producer
 
 
 TRANSPORTS.aliases[SCHEME] = f"{__name__}:Transport"
