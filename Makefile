@@ -9,7 +9,7 @@ DEMO_FILE := data/demo/camden_street_crime_2019-06.csv
 # Debian packages the tests use: Chromium and its driver (the dashboard's browser test), poppler (PDFs).
 SYSTEM_PACKAGES := chromium chromium-driver poppler-utils
 
-.PHONY: help setup system-deps broker-jars run test unit integration lint down clean bench bench-profile
+.PHONY: help setup system-deps broker-jars run test unit integration lint down clean bench bench-scaling bench-profile
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -109,6 +109,9 @@ $(VENV)/.bench-installed: $(BIN)/activate pyproject.toml
 
 bench: $(VENV)/.bench-installed .venv-peer/.installed broker-jars ## measure everything on a real local broker (BENCH_EVENTS=1000000 ...; docs/performance.md); one table, benchmarks/results/<date>.json
 	$(BIN)/python -m benchmarks
+
+bench-scaling: $(VENV)/.bench-installed broker-jars ## worker throughput with 1 and 2 workers in one consumer group (SCALING_EVENTS=20000 ...; docs/scaling.md)
+	$(BIN)/python -m benchmarks.scaling
 
 bench-profile: $(VENV)/.bench-installed broker-jars ## flame graph of the worker during the end-to-end run (py-spy; benchmarks/profile.sh)
 	bash benchmarks/profile.sh
