@@ -14,8 +14,10 @@ is 0. Reported per run:
 - ``events_per_s``: events / seconds from the first committed progress to a lag of 0 (steady folding);
 - ``events_per_s_with_start``: events / seconds from starting the processes (start-up, joining,
   rebalancing and table recovery included);
-- the 1-, 5- and 15-minute load averages before and after, and the cores: on a shared machine other
-  work takes CPU too, and a second worker can only help when a core is free for it.
+- ``worker_cpu_seconds``: CPU the workers (and their supervisors) used, from ``/proc``: on a machine
+  whose cores other work also wants, two processes get a larger share of them than one, so a speed-up
+  there is partly a larger share, and equal CPU seconds for the same events say the work did not grow;
+- the 1-, 5- and 15-minute load averages before and after, and the cores.
 
 Ends with one JSON line of every figure. ``SCALING_VAR_DIR`` (default ``var/bench-scaling``) holds the
 broker's data, emptied first (only a folder this benchmark made).
@@ -56,8 +58,25 @@ class Run:
     seconds_to_caught_up: float
     events_per_s: float
     events_per_s_with_start: float
+    worker_cpu_seconds: float
+    """CPU the supervisors and their workers used, start-up included (sampled every ``POLL_S``)."""
     load_before: tuple[float, float, float]
     load_after: tuple[float, float, float]
+
+
+def cpu_seconds(groups: set[int]) -> dict[int, float]:
+    """CPU seconds (user + system) so far of every process in the given process groups, by pid."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used: dict[int, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # The command name, in parentheses, may hold spaces: the fields after it are split safely.
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # ended while read
+        if int(fields[2]) in groups:
+            used[int(stat.parent.name)] = (int(fields[11]) + int(fields[12])) / tick
+    return used
 
 
 def _load() -> tuple[float, float, float]:
@@ -73,9 +92,13 @@ def measure(base: Settings, workers: int, events: int, timeout: float) -> Run:
     names = ["worker"]
     processes.start(settings, "worker")
     names.extend(processes.start_worker(settings, n) for n in range(2, workers + 1))
+    # Each supervisor leads its own process group (processes.start), its workers inside it.
+    groups = {pid for name in names if (pid := processes.pid_of(settings, name)) is not None}
+    cpu: dict[int, float] = {}
     first: float | None = None
     try:
         while True:
+            cpu.update(cpu_seconds(groups))
             behind = kafka_admin.lag(settings, settings.worker_id, topics.EVENTS).total
             now = time.perf_counter()
             if first is None and behind < events:
@@ -97,6 +120,7 @@ def measure(base: Settings, workers: int, events: int, timeout: float) -> Run:
         seconds_to_caught_up=round(done - started, 2),
         events_per_s=round(events / max(done - first, POLL_S)),
         events_per_s_with_start=round(events / (done - started)),
+        worker_cpu_seconds=round(sum(cpu.values()), 1),
         load_before=load_before,
         load_after=_load(),
     )
@@ -139,7 +163,8 @@ def main(env: Mapping[str, str]) -> list[Run]:
             print(
                 f"{run.workers} worker(s): {run.events_per_s} events/s folding "
                 f"({run.events_per_s_with_start} events/s with start-up; caught up in "
-                f"{run.seconds_to_caught_up}s); load {run.load_before} -> {run.load_after}"
+                f"{run.seconds_to_caught_up}s, {run.worker_cpu_seconds} CPU s); "
+                f"load {run.load_before} -> {run.load_after}"
             )
     finally:
         processes.broker(settings, "stop")
