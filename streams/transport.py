@@ -18,29 +18,39 @@ delivered, and commits advance only over a run of acknowledged offsets that star
 committed one. A message fetched twice is folded once, because the
 folds are idempotent by log position and event id, and faust acknowledges an offset once.
 
+Should faust still skip a message of the events topic, the consumer stops the worker before any later
+message of that partition reaches the agent (``Consumer._in_order``): the neighbourhood models fold in
+log order, and the stall stop (``streams/stalls.py``) only noticed once later events had been folded.
+
 Its producer's flush, which faust calls before every commit, could return with table writes still in
 faust's buffer; ``Producer.flush`` here waits until they have left it (see there).
 
 Authentication is faust's own: ``broker_credentials`` gives the app the settings' SASL user, which
 faust's aiokafka driver passes to every client it makes (the worker's consumer, its producer, and the
 topic creation that goes through the consumer's client). This transport subclasses that driver and
-overrides only the consumer's offset bookkeeping and the producer's flush, so the credentials reach
-them unchanged.
+overrides only the consumer's offset bookkeeping and delivery check and the producer's flush, so the
+credentials reach them unchanged.
 """
 
 from __future__ import annotations
 
+import os
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
+import structlog
 from faust.auth import SASLCredentials
 from faust.transport.drivers import TRANSPORTS
 from faust.transport.drivers import aiokafka as faust_aiokafka
-from faust.types import TP
+from faust.types import TP, Message
 
 from engage import kafka_auth
 from engage.settings import Settings
+from events import topics
+from streams.stalls import STALL_EXIT_CODE
+
+log = structlog.get_logger(__name__)
 
 SCHEME = "engage-kafka"
 DRAIN_LIMIT_S = 60.0
@@ -77,6 +87,9 @@ class Consumer(faust_aiokafka.Consumer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._read_offset = ForgetfulOffsets()  # type: ignore[assignment]
+        self.expected: dict[TP, int] = {}
+        """Per events partition, the next offset to deliver: every one below it was delivered, in order,
+        since the partition was assigned (from its committed offset, or its first message without one)."""
         self.confirmed: dict[TP, int] = {}
         """Per partition, the offset the broker holds as committed: read at assignment, then moved
         only by commits the broker accepted. faust's own ``_committed_offset`` is moved even when a
@@ -89,7 +102,37 @@ class Consumer(faust_aiokafka.Consumer):
         self.confirmed = {
             tp: offset for tp, offset in committed.items() if offset is not None and offset >= 0
         }
+        for tp, offset in self.confirmed.items():
+            # A partition held all along keeps its place: everything below it was delivered in order.
+            self.expected.setdefault(tp, offset)
         return committed
+
+    async def on_partitions_revoked(self, revoked: set[TP]) -> None:
+        for tp in revoked:
+            self.expected.pop(tp, None)
+        await super().on_partitions_revoked(revoked)
+
+    async def getmany(self, timeout: float) -> AsyncIterator[tuple[TP, Message]]:
+        async for tp, message in super().getmany(timeout):
+            if tp.topic == topics.EVENTS:
+                self._in_order(tp, message.offset)
+            yield tp, message
+
+    def _in_order(self, tp: TP, offset: int) -> None:
+        """Stop the worker before a message is folded ahead of one faust skipped on the same partition.
+
+        The neighbourhood models are folds in log order: an event folded after a later one gives
+        views of record that a rebuild never gives. Measured in the scale-out test: faust skipped
+        offset 31 of a partition the second worker had just taken, the worker folded what followed,
+        and the stall stop restarted it only after (live != rebuild). A restart reads again from the
+        committed offset, in order.
+        """
+        expected = self.expected.get(tp)
+        if expected is not None and offset > expected:
+            log.error("partition_skipped_restarting", partition=tp.partition, expected=expected, got=offset)
+            os._exit(STALL_EXIT_CODE)
+        if expected is None or offset == expected:
+            self.expected[tp] = offset + 1
 
     async def _commit(self, offsets: Mapping[TP, int]) -> bool:
         done = bool(await super()._commit(offsets))

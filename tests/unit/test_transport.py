@@ -70,5 +70,45 @@ class TestConfirmedOffsets:
         monkeypatch.setattr(faust_aiokafka.Consumer, "seek_to_committed", seek)
         consumer = object.__new__(Consumer)
         consumer.confirmed = {TP("old", 0): 99}
+        consumer.expected = {}
         asyncio.run(consumer.seek_to_committed())
         assert consumer.confirmed == {self.A: 7}
+        assert consumer.expected == {self.A: 7}
+
+
+class Stopped(Exception):
+    """Raised in place of the process exit the consumer makes."""
+
+
+class TestDeliveredInOrder:
+    """Nothing is folded ahead of an offset faust skipped: the worker stops first, to read again in order."""
+
+    A = TP("engage.events.v1", 0)
+
+    @pytest.fixture
+    def consumer(self, monkeypatch: pytest.MonkeyPatch) -> Consumer:
+        def stop(code: int) -> None:
+            raise Stopped(code)
+
+        monkeypatch.setattr("streams.transport.os._exit", stop)
+        consumer = object.__new__(Consumer)
+        consumer.expected = {}
+        return consumer
+
+    def test_each_next_offset_and_redeliveries_pass(self, consumer: Consumer) -> None:
+        consumer.expected[self.A] = 31
+        for offset in (29, 31, 32, 30, 33):
+            consumer._in_order(self.A, offset)
+        assert consumer.expected[self.A] == 34
+
+    def test_an_offset_past_the_next_stops_the_worker(self, consumer: Consumer) -> None:
+        consumer.expected[self.A] = 31
+        with pytest.raises(Stopped):
+            consumer._in_order(self.A, 32)
+        assert consumer.expected[self.A] == 31
+
+    def test_without_a_committed_offset_the_first_message_sets_the_place(self, consumer: Consumer) -> None:
+        consumer._in_order(self.A, 7)
+        consumer._in_order(self.A, 8)
+        with pytest.raises(Stopped):
+            consumer._in_order(self.A, 10)
