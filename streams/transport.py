@@ -18,8 +18,8 @@ delivered, and commits advance only over a run of acknowledged offsets that star
 committed one. A message fetched twice is folded once, because the
 folds are idempotent by log position and event id, and faust acknowledges an offset once.
 
-Should faust still skip a message of the events topic, the consumer stops the worker before any later
-message of that partition reaches the agent (``Consumer._in_order``): the neighbourhood models fold in
+Should faust still skip a message of the events topic, the consumer holds back every later message of
+that partition (``Consumer._in_order``) until the skipped one comes: the neighbourhood models fold in
 log order, and the stall stop (``streams/stalls.py``) only noticed once later events had been folded.
 
 Its producer's flush, which faust calls before every commit, could return with table writes still in
@@ -34,7 +34,6 @@ credentials reach them unchanged.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
@@ -48,7 +47,6 @@ from faust.types import TP, Message
 from engage import kafka_auth
 from engage.settings import Settings
 from events import topics
-from streams.stalls import STALL_EXIT_CODE
 
 log = structlog.get_logger(__name__)
 
@@ -88,8 +86,10 @@ class Consumer(faust_aiokafka.Consumer):
         super().__init__(*args, **kwargs)
         self._read_offset = ForgetfulOffsets()  # type: ignore[assignment]
         self.expected: dict[TP, int] = {}
-        """Per events partition, the next offset to deliver: every one below it was delivered, in order,
-        since the partition was assigned (from its committed offset, or its first message without one)."""
+        """Per events partition, the next offset to deliver: every one from the committed offset at
+        assignment up to it was delivered, in order."""
+        self.holding: set[TP] = set()
+        """Events partitions whose messages are held back, waiting for a skipped offset."""
         self.confirmed: dict[TP, int] = {}
         """Per partition, the offset the broker holds as committed: read at assignment, then moved
         only by commits the broker accepted. faust's own ``_committed_offset`` is moved even when a
@@ -110,29 +110,37 @@ class Consumer(faust_aiokafka.Consumer):
     async def on_partitions_revoked(self, revoked: set[TP]) -> None:
         for tp in revoked:
             self.expected.pop(tp, None)
+            self.holding.discard(tp)
         await super().on_partitions_revoked(revoked)
 
     async def getmany(self, timeout: float) -> AsyncIterator[tuple[TP, Message]]:
         async for tp, message in super().getmany(timeout):
-            if tp.topic == topics.EVENTS:
-                self._in_order(tp, message.offset)
-            yield tp, message
+            if tp.topic != topics.EVENTS or self._in_order(tp, message.offset):
+                yield tp, message
 
-    def _in_order(self, tp: TP, offset: int) -> None:
-        """Stop the worker before a message is folded ahead of one faust skipped on the same partition.
+    def _in_order(self, tp: TP, offset: int) -> bool:
+        """Whether to deliver a message: not one past an offset faust skipped on the same partition.
 
-        The neighbourhood models are folds in log order: an event folded after a later one gives
-        views of record that a rebuild never gives. Measured in the scale-out test: faust skipped
-        offset 31 of a partition the second worker had just taken, the worker folded what followed,
-        and the stall stop restarted it only after (live != rebuild). A restart reads again from the
-        committed offset, in order.
+        The neighbourhood models are folds in log order: an event folded after a later one gives views
+        of record that a rebuild never gives. Measured in the scale-out test: faust dropped offset 31
+        of a partition the second worker had just taken, the worker folded what followed, and the
+        stall stop restarted it only after (live != rebuild). A message held back here is never
+        acknowledged, so no commit passes it: either faust fetches the skipped offset again (after its
+        seek to the committed offset) and delivery goes on in order, or the partition's commits stop
+        and the stall stop restarts the worker, which reads again from the committed offset.
         """
         expected = self.expected.get(tp)
-        if expected is not None and offset > expected:
-            log.error("partition_skipped_restarting", partition=tp.partition, expected=expected, got=offset)
-            os._exit(STALL_EXIT_CODE)
-        if expected is None or offset == expected:
+        if expected is None:
+            return True  # no committed offset known yet: nothing to hold the order against
+        if offset > expected:
+            if tp not in self.holding:
+                self.holding.add(tp)
+                log.warning("partition_gap_held_back", partition=tp.partition, expected=expected, got=offset)
+            return False
+        if offset == expected:
             self.expected[tp] = offset + 1
+            self.holding.discard(tp)
+        return True
 
     async def _commit(self, offsets: Mapping[TP, int]) -> bool:
         done = bool(await super()._commit(offsets))
