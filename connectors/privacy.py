@@ -134,7 +134,8 @@ def _redact_value(value: Any) -> JsonValue:
     return redact(str(value))[0]
 
 
-def _fit(text: str, limit: int = SHORT_TEXT_LIMIT) -> str:
+def cut(text: str, limit: int = SHORT_TEXT_LIMIT) -> str:
+    """At most ``limit`` characters of redacted text, cut between words so no half placeholder is left."""
     if len(text) <= limit:
         return text
     cut = text[:limit]
@@ -155,7 +156,7 @@ def scrub(envelope: Envelope, salt: bytes) -> tuple[Envelope, Redactions]:
     def clean(text: str) -> str:
         cleaned, redactions = redact(text)
         found.add(redactions)
-        return _fit(cleaned)
+        return cut(cleaned)
 
     payload = envelope.payload
     update: dict[str, object] = {}
