@@ -36,6 +36,7 @@ from typing import Any
 
 import structlog
 
+from connectors import values
 from connectors.base import Context, SourceRecord, new_event, read_csv, required
 from connectors.rejections import Reason, RecordRejected
 from connectors.theme_maps import FIXMYSTREET_CATEGORY_THEMES, theme_of
@@ -112,9 +113,10 @@ def _count(record: Mapping[str, Any]) -> int:
         count = int(value)
     except ValueError:
         count = 0
-    if count < 1:
+    if not 1 <= count <= values.MAX_COUNT:
         raise RecordRejected(
-            Reason.INVALID_VALUE, f"field 'reports' must be a whole number, 1 or more; got {value!r}"
+            Reason.INVALID_VALUE,
+            f"field 'reports' must be a whole number from 1 to {values.MAX_COUNT}; got {value[:80]!r}",
         )
     return count
 
