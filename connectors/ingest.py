@@ -255,11 +255,11 @@ def _letter_text(text: str, limit: int) -> tuple[str, Redactions]:
 
 
 def _letter_fields(fields: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    kept = redact_fields(fields)
-    if kept is not None and len(json.dumps(kept, ensure_ascii=False)) > LETTER_FIELDS_LIMIT:
-        # Too large to keep: such a record cannot be replayed from its letter, only ingested again.
+    # Measured before redaction, which a megabyte of fields would keep busy for nothing: too large to
+    # keep, such a record cannot be replayed from its letter, only ingested again.
+    if fields is None or len(json.dumps(fields, ensure_ascii=False, default=str)) > LETTER_FIELDS_LIMIT:
         return None
-    return kept
+    return redact_fields(fields)
 
 
 def step(
