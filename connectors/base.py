@@ -177,7 +177,8 @@ def content_keys(rows: Iterator[SourceRecord]) -> Iterator[tuple[SourceRecord, s
     """
     seen: Counter[str] = Counter()
     for row in rows:
-        digest = hashlib.sha256(row.text.encode("utf-8")).hexdigest()
+        # surrogateescape: a line that is not UTF-8 is hashed as the bytes it was read from.
+        digest = hashlib.sha256(row.text.encode("utf-8", "surrogateescape")).hexdigest()
         seen[digest] += 1
         yield row, f"{digest}:{seen[digest]}"
 
