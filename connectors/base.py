@@ -183,6 +183,13 @@ def content_keys(rows: Iterator[SourceRecord]) -> Iterator[tuple[SourceRecord, s
         yield row, f"{digest}:{seen[digest]}"
 
 
+def csv_header(path: Path) -> list[str]:
+    """A CSV file's column names. The codec decodes ahead of the first line: ``surrogateescape`` keeps a
+    byte that is not UTF-8 further down from failing the whole file (its line is rejected when read)."""
+    with path.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as handle:
+        return next(csv.reader(handle), [])
+
+
 def read_csv(path: Path) -> Iterator[SourceRecord]:
     with path.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as handle:
         lines = iter(handle)

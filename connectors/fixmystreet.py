@@ -37,7 +37,7 @@ from typing import Any
 import structlog
 
 from connectors import values
-from connectors.base import Context, SourceRecord, new_event, read_csv, required
+from connectors.base import Context, SourceRecord, csv_header, new_event, read_csv, required
 from connectors.rejections import Reason, RecordRejected
 from connectors.theme_maps import FIXMYSTREET_CATEGORY_THEMES, theme_of
 from engage.errors import ConfigurationError
@@ -77,11 +77,6 @@ def load_codes(path: Path) -> dict[str, str]:
     if not codes:
         raise ConfigurationError(f"{path} names no category: it must have the columns name,code")
     return codes
-
-
-def _header(path: Path) -> list[str]:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        return next(csv.reader(handle), [])
 
 
 def scheme_of(columns: Iterable[str]) -> str | None:
@@ -150,7 +145,7 @@ class FixMyStreetConnector:
         return connector
 
     def records(self, path: Path) -> Iterator[SourceRecord]:
-        scheme = scheme_of(_header(path))
+        scheme = scheme_of(csv_header(path))
         if scheme is None:
             raise ConfigurationError(
                 f"{path.name} has no {_CODE_COLUMNS} column: "

@@ -33,6 +33,7 @@ from pydantic import JsonValue
 from connectors import names
 from events import (
     ActionRecorded,
+    CrimeRecorded,
     Envelope,
     MeetingHeld,
     PartnerCallLogged,
@@ -171,18 +172,36 @@ def scrub(envelope: Envelope, salt: bytes) -> tuple[Envelope, Redactions]:
         found.add(redactions)
         return cut(cleaned)
 
+    def label(text: str, limit: int) -> str:
+        # Labels (a partner, a category, a crime's location) are the sender's text too, and may carry an
+        # address or a number; names are left, since labels name places and teams, which the name rules
+        # were not measured on. A placeholder may be longer than what it replaced: cut to the limit.
+        cleaned, redactions = _redact_structured(text)
+        found.add(redactions)
+        return cut(cleaned, limit)
+
     payload = envelope.payload
     update: dict[str, object] = {}
     if isinstance(payload, SocialSignalObserved):
         update["text"] = clean(payload.text)
+        update["platform"] = label(payload.platform, 40)
         if payload.author and not payload.author.startswith("p_"):
             update["author"] = pseudonym(payload.author, salt)
             found.counts["handle"] += 1
     elif isinstance(payload, PartnerCallLogged):
         update["description"] = clean(payload.description)
+        update["partner"] = label(payload.partner, 80)
+        update["service_code"] = label(payload.service_code, 80)
+    elif isinstance(payload, CrimeRecorded):
+        update["crime_type"] = label(payload.crime_type, 80)
+        update["location"] = label(payload.location, 200)
+        update["outcome"] = label(payload.outcome, 200)
     elif isinstance(payload, MeetingHeld):
         update["issues_raised"] = tuple(
             issue.model_copy(update={"summary": clean(issue.summary)}) for issue in payload.issues_raised
+        )
+        update["attendee_groups"] = tuple(
+            group.model_copy(update={"group": label(group.group, 80)}) for group in payload.attendee_groups
         )
     elif isinstance(payload, PrioritySet):
         update["issue"] = clean(payload.issue)
