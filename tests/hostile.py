@@ -49,8 +49,8 @@ PII_LEAKED = ("jo.bloggs@example.com", "07700 900123", "7946 0958", "2DB")
 
 BAD_BYTES = (b"\xff\xfe", b"\xc3\x28", b"\xed\xa0\x80", b"\x80abc", b"\xf4\x90\x80\x80")
 """Not UTF-8: a UTF-16 BOM, a cut sequence, an encoded surrogate, a lone continuation, past U+10FFFF."""
-_BYTES_MARK = "@@not-utf8@@"
-_DIGITS_MARK = "@@digits@@"
+BYTES_MARK = "@@not-utf8@@"
+DIGITS_MARK = "@@digits@@"
 """Replaced in the written line by a 5,000-digit JSON integer, more than Python reads."""
 
 TEXTS: tuple[str, ...] = (
@@ -109,8 +109,8 @@ OTHER_VALUES: tuple[Any, ...] = (
     {},
     [1, "two", None],
     {"nested": {"deeper": [1, {"x": None}]}},
-    _DIGITS_MARK,
-    _BYTES_MARK,
+    DIGITS_MARK,
+    BYTES_MARK,
     "\ud800 lone surrogate",
 )
 POINTS: tuple[tuple[Any, Any], ...] = (
@@ -456,19 +456,19 @@ def spoiled_record(draw: st.DrawFn, source: Source) -> dict[str, Any]:
     return record
 
 
-def _with_id(value: Any) -> Any:
+def with_id(value: Any) -> Any:
     if isinstance(value, str) and ID in value:
         return value.replace(ID, f"H-{next(_fresh)}")
     if isinstance(value, dict):
-        return {key: _with_id(item) for key, item in value.items()}
+        return {key: with_id(item) for key, item in value.items()}
     return value
 
 
 def _raw(text: str, digits: int = 5000) -> bytes:
     """A line's bytes, with the marks for undecodable bytes and long integers put in."""
     data = text.encode("utf-8", "surrogatepass")
-    data = data.replace(json.dumps(_DIGITS_MARK).encode(), b"7" * digits)
-    return data.replace(_BYTES_MARK.encode(), b"bad " + b" ".join(BAD_BYTES))
+    data = data.replace(json.dumps(DIGITS_MARK).encode(), b"7" * digits)
+    return data.replace(BYTES_MARK.encode(), b"bad " + b" ".join(BAD_BYTES))
 
 
 def json_line(record: Any, spoiler: str, ascii_only: bool, digits: int = 5000) -> bytes:
@@ -476,9 +476,9 @@ def json_line(record: Any, spoiler: str, ascii_only: bool, digits: int = 5000) -
         record = list(record.values()) if isinstance(record, dict) else record
     if spoiler == "recursion":
         return b"[" * 100_000 + b"]" * 100_000
-    text = json.dumps(_with_id(record), ensure_ascii=ascii_only)
+    text = json.dumps(with_id(record), ensure_ascii=ascii_only)
     if spoiler == "bytes":
-        text = text.replace('"', f'"{_BYTES_MARK}', 1)
+        text = text.replace('"', f'"{BYTES_MARK}', 1)
     elif spoiler == "bom":
         text = "\ufeff" + text
     elif spoiler == "control":
@@ -486,7 +486,7 @@ def json_line(record: Any, spoiler: str, ascii_only: bool, digits: int = 5000) -
     elif spoiler == "cut":
         text = text[: max(1, len(text) // 3)]
     elif spoiler == "digits":
-        text = text[:-1] + f', "big": {json.dumps(_DIGITS_MARK)}}}' if text.endswith("}") else text
+        text = text[:-1] + f', "big": {json.dumps(DIGITS_MARK)}}}' if text.endswith("}") else text
     return _raw(text, digits)
 
 
@@ -497,7 +497,7 @@ def _cell(value: Any) -> str:
 
 
 def csv_row(source: Source, record: Mapping[str, Any], spoiler: str) -> bytes:
-    cells = [_cell(_with_id(record.get(column, ""))) for column in source.header]
+    cells = [_cell(with_id(record.get(column, ""))) for column in source.header]
     cells += [_cell(value) for key, value in record.items() if key not in source.header][:2]
     if spoiler == "extra":
         cells.append("one too many")
@@ -508,7 +508,7 @@ def csv_row(source: Source, record: Mapping[str, Any], spoiler: str) -> bytes:
     elif spoiler == "nul":
         cells[0] = "a\x00b"
     elif spoiler == "bytes":
-        cells[-1] = _BYTES_MARK
+        cells[-1] = BYTES_MARK
     elif spoiler == "bom":
         cells[0] = "\ufeff" + cells[0]
     buffer = io.StringIO()
