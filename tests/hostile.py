@@ -547,8 +547,9 @@ def hostile_file(draw: st.DrawFn, source: Source, min_records: int, max_records:
     return bom + header + b"".join(rows)
 
 
-def write(folder: Path, source: Source, content: bytes) -> Path:
-    path = folder / source.file_name
+def write(folder: Path, source: Source, content: bytes, prefix: str = "") -> Path:
+    """The file as the source names it; ``prefix`` tells one run's file from another's in the letters."""
+    path = folder / f"{prefix}{source.file_name}"
     path.write_bytes(content)
     return path
 
