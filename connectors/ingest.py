@@ -244,14 +244,21 @@ def settle(
 def _letter_text(text: str, limit: int) -> tuple[str, Redactions]:
     """A record's text (or a reason) as a letter quotes it: encodable, redacted, then cut.
 
-    Redaction sees three times what is kept, so that an e-mail or a number across the cut is still
-    whole when it is found; cutting first could leave half of one, unredacted.
+    Only the head is redacted (a megabyte line would keep the name rules busy for seconds), and the
+    end of the redacted head is dropped, since that is where an e-mail or a number cut in two could
+    have escaped the patterns.
     """
-    head = printable(text[: 3 * limit])
+    head = printable(text[: limit + 2 * _PARTIAL_MARGIN])
     redacted, found = redact(head)
-    if len(text) <= limit and len(redacted) <= limit:
+    if len(head) < len(text):
+        redacted = redacted[: len(redacted) - _PARTIAL_MARGIN]
+    elif len(redacted) <= limit:
         return redacted, found
     return f"{cut(redacted, limit)} [cut: {len(text)} characters in all]", found
+
+
+_PARTIAL_MARGIN = 300
+"""Longer than any personal datum the patterns find (an e-mail address has at most 254 characters)."""
 
 
 def _letter_fields(fields: Mapping[str, Any] | None) -> dict[str, Any] | None:
