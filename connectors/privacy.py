@@ -91,8 +91,14 @@ def _redact_names(text: str) -> tuple[str, int]:
     return text, len(spans)
 
 
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+"""Control and invisible format characters (zero-width spaces, direction overrides): removed before the
+patterns look, since one inside a number ("+44 \\x01 20 7946 0958", "07700\\u200b900123") hid it from them."""
+
+
 def _redact_structured(text: str) -> tuple[str, Redactions]:
     found = Redactions()
+    text = _INVISIBLE.sub("", text)
     for kind, pattern in _PATTERNS:
         if kind == "postcode":
             text, n = pattern.subn(lambda m: f"{m.group(1).upper()} [postcode]", text)

@@ -233,6 +233,12 @@ class TestWhatTheVolumeFound:
         assert "jo.bloggs" not in letter.record and "[email]" in letter.record
         assert letter.fields is None  # too large to keep for a replay
 
+    @pytest.mark.parametrize(
+        "text", ["ring +44 \x01\x07\x1f20 7946 0958", "07700\u200b900123", "jo.bloggs@\u2060example.com"]
+    )
+    def test_a_number_or_address_split_by_invisible_characters_is_still_found(self, text: str) -> None:
+        assert not hostile.leaked(redact(text)[0].encode())
+
     def test_an_address_after_a_long_word_is_still_found(self) -> None:
         assert redact("a" * 50_000 + " jo.bloggs@example.com")[0].endswith(" [email]")
 
