@@ -28,9 +28,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import JsonValue
+from pydantic import JsonValue, ValidationError
 
 from connectors import names
+from connectors.rejections import Reason, RecordRejected
 from events import (
     ActionRecorded,
     CrimeRecorded,
@@ -170,7 +171,8 @@ def pseudonym(value: str, salt: bytes) -> str:
 
 
 def scrub(envelope: Envelope, salt: bytes) -> tuple[Envelope, Redactions]:
-    """The envelope with its free text redacted and any raw handle pseudonymised."""
+    """The envelope with its free text redacted and any raw handle pseudonymised; RecordRejected when
+    what is left is not a valid event."""
     found = Redactions()
 
     def clean(text: str) -> str:
@@ -218,4 +220,12 @@ def scrub(envelope: Envelope, salt: bytes) -> tuple[Envelope, Redactions]:
         update["note"] = clean(payload.note)
     if not update:
         return envelope, found
-    return envelope.model_copy(update={"payload": payload.model_copy(update=update)}), found
+    # Validated again, not only copied: a label of nothing but invisible characters is empty once they
+    # are removed, which the event refuses, and every consumer would have failed to decode it.
+    try:
+        cleaned = type(payload).model_validate(payload.model_copy(update=update).model_dump())
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "payload"
+        raise RecordRejected(Reason.INVALID_VALUE, f"{where}: {first['msg']} once redacted") from None
+    return envelope.model_copy(update={"payload": cleaned}), found

@@ -217,6 +217,41 @@ class TestWhatTheVolumeFound:
     ) -> None:
         assert settled_letter(source, fields, context).reason is Reason.INVALID_VALUE
 
+    @pytest.mark.parametrize(
+        ("source", "fields"),
+        [
+            (
+                "police-uk-crime",
+                {"Crime ID": "c1", "Crime type": "\x00", "Month": "2023-03", "Ward Name": "Bloomsbury"},
+            ),
+            (
+                "meetings",
+                {
+                    "id": "m",
+                    "when": "2026-01-14T19:00:00",
+                    "kind": "pact",
+                    "where": "Bloomsbury",
+                    "attendee_groups": {"\u200b": 1},
+                },
+            ),
+            (
+                "social",
+                {
+                    "id": "1",
+                    "created_at": "2026-01-01T00:00:00+00:00",
+                    "platform": "\x01",
+                    "text": "hi",
+                    "place": "Bloomsbury",
+                },
+            ),
+        ],
+    )
+    def test_a_label_left_empty_by_redaction_is_rejected_not_published_undecodable(
+        self, source: str, fields: dict[str, Any], context: Context
+    ) -> None:
+        letter = settled_letter(source, fields, context)
+        assert letter.reason is Reason.INVALID_VALUE and letter.detail.endswith("once redacted")
+
     def test_a_count_over_a_million_is_invalid(self, context: Context) -> None:
         record = {"month": "2019-01", "lsoa": "E01000842", "SHEF_A_CODE": "A33", "reports": str(10**30)}
         connector = hostile.connector("fixmystreet")
