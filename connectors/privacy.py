@@ -137,8 +137,12 @@ def redact_fields(fields: Mapping[str, Any] | None) -> dict[str, JsonValue] | No
 
 def _redact_key(key: object) -> str:
     # A key is the sender's text like any value (an e-mail sent as a field name): a real field's name
-    # holds no personal data, so redaction leaves it as it is and a replay still finds it.
-    return redact(str(key))[0]
+    # holds no personal data, so redaction leaves it as it is and a replay still finds it. Connectors
+    # mark the fields they add with a leading NUL ("\x00natural_key"), which redaction would remove.
+    text = str(key)
+    marked = text.startswith("\x00")
+    redacted = redact(text[1:] if marked else text)[0]
+    return f"\x00{redacted}" if marked else redacted
 
 
 def _redact_value(value: Any) -> JsonValue:
