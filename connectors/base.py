@@ -327,10 +327,10 @@ def as_float(fields: Mapping[str, Any], name: str) -> float | None:
     return finite(value, name)
 
 
-def finite(value: object, name: str) -> float:
+def finite(value: Any, name: str) -> float:
     """A number that a point or a score can hold: not NaN, not infinite, not too large for a float."""
     try:
-        number = float(value)  # type: ignore[arg-type]
+        number = float(value)
     except (TypeError, ValueError, OverflowError):
         number = math.nan
     if isinstance(value, bool) or not math.isfinite(number):
