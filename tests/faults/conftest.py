@@ -37,7 +37,7 @@ from tests.integration.conftest import publish, query, rebuild, snapshot
 
 log = structlog.get_logger(__name__)
 
-EVENTS = int(os.environ.get("ENGAGE_FAULT_EVENTS", "30000"))
+EVENTS = int(os.environ.get("ENGAGE_FAULT_EVENTS", "10000"))
 """Events per scenario; the issue asks for 100,000 (docs/reliability.md: why the default is lower)."""
 BAD_EVERY = 500
 """One line in this many is a record the connector must reject (a dead letter, never an event)."""
