@@ -38,6 +38,7 @@ from engage import processes
 from engage.settings import Settings
 from events import Envelope, topics
 from events.codec import encode
+from projections.api.access import auth_headers
 
 log = structlog.get_logger(__name__)
 
@@ -48,7 +49,9 @@ class StackQueryFailed(RuntimeError):
 
 def query(settings: Settings, sql: str, timeout: float = 30.0) -> list[dict[str, str]]:
     """An analyst's query through the read-side service: rows as dicts of strings."""
-    request = urllib.request.Request(settings.service_url + "/query", data=sql.encode(), method="POST")
+    request = urllib.request.Request(
+        settings.service_url + "/query", data=sql.encode(), method="POST", headers=auth_headers(settings)
+    )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return list(csv.DictReader(io.StringIO(response.read().decode("utf-8"))))
@@ -57,7 +60,9 @@ def query(settings: Settings, sql: str, timeout: float = 30.0) -> list[dict[str,
 
 
 def query_raw(settings: Settings, sql: str, timeout: float = 30.0) -> bytes:
-    request = urllib.request.Request(settings.service_url + "/query", data=sql.encode(), method="POST")
+    request = urllib.request.Request(
+        settings.service_url + "/query", data=sql.encode(), method="POST", headers=auth_headers(settings)
+    )
     with urllib.request.urlopen(request, timeout=timeout) as response:
         body: bytes = response.read()
         return body

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import math
+import re
 import uuid
 from collections import Counter
 from collections.abc import Iterator, Mapping
@@ -18,6 +20,11 @@ from connectors.rejections import Reason, RecordRejected
 from events import Envelope, Payload
 
 _EVENT_ID_NAMESPACE = uuid.UUID("6f1c3c52-3d0e-4d55-9a55-3b6a7c0e2b10")
+
+MAX_DEPTH = 32
+"""Deepest nesting of arrays and objects a record may have; every source's records are flat or nearly so,
+and deeper ones would exhaust the recursion of whatever walks them next (redaction, the codec)."""
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -121,6 +128,48 @@ def new_event(
     )
 
 
+def unsound(value: object) -> str:
+    """Why a record's fields cannot travel at all, or "" when they can.
+
+    Files are read with ``surrogateescape``, so bytes that are not UTF-8 arrive as lone surrogates, as
+    do JSON's ``\\ud800`` escapes: neither can be encoded again for the topic. Deep nesting is refused
+    before anything recurses into it.
+    """
+    stack: list[tuple[object, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return f"the record nests deeper than {MAX_DEPTH} levels"
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return "the record holds text that is not UTF-8 (invalid bytes or a lone surrogate)"
+        elif isinstance(item, list | tuple):
+            stack.extend((inner, depth + 1) for inner in item)
+        elif isinstance(item, Mapping):
+            for key, inner in item.items():
+                stack.append((key, depth + 1))
+                stack.append((inner, depth + 1))
+    return ""
+
+
+def printable(text: str) -> str:
+    """``text`` with each lone surrogate (an undecodable byte) shown as U+FFFD, so it can be encoded."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def _parse_json(text: str) -> tuple[Any, str]:
+    """A JSON text's value and "", or None and why it cannot be read."""
+    try:
+        return json.loads(text), ""
+    except json.JSONDecodeError as exc:
+        return None, f"not JSON: {exc.msg} at column {exc.colno}"
+    except RecursionError:
+        return None, f"not JSON this system reads: it nests deeper than {MAX_DEPTH} levels"
+    except ValueError as exc:
+        # Python refuses integers of more than 4,300 digits rather than spend quadratic time on them.
+        return None, f"not JSON this system reads: {exc}"
+
+
 def content_keys(rows: Iterator[SourceRecord]) -> Iterator[tuple[SourceRecord, str]]:
     """A natural key for records that have no id: their content, and which repeat of it they are.
 
@@ -128,13 +177,21 @@ def content_keys(rows: Iterator[SourceRecord]) -> Iterator[tuple[SourceRecord, s
     """
     seen: Counter[str] = Counter()
     for row in rows:
-        digest = hashlib.sha256(row.text.encode("utf-8")).hexdigest()
+        # surrogateescape: a line that is not UTF-8 is hashed as the bytes it was read from.
+        digest = hashlib.sha256(row.text.encode("utf-8", "surrogateescape")).hexdigest()
         seen[digest] += 1
         yield row, f"{digest}:{seen[digest]}"
 
 
+def csv_header(path: Path) -> list[str]:
+    """A CSV file's column names. The codec decodes ahead of the first line: ``surrogateescape`` keeps a
+    byte that is not UTF-8 further down from failing the whole file (its line is rejected when read)."""
+    with path.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as handle:
+        return next(csv.reader(handle), [])
+
+
 def read_csv(path: Path) -> Iterator[SourceRecord]:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
+    with path.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as handle:
         lines = iter(handle)
         header_line = next(lines, "")
         header = next(csv.reader([header_line]), [])
@@ -150,6 +207,9 @@ def read_csv(path: Path) -> Iterator[SourceRecord]:
                 text += "\n" + more.rstrip("\r\n")
             if not text.strip():
                 continue
+            if _SURROGATE.search(text):
+                yield SourceRecord(line_no, text, None, "the line is not UTF-8")
+                continue
             try:
                 values = next(csv.reader([text], strict=True))
             except csv.Error as exc:
@@ -164,15 +224,17 @@ def read_csv(path: Path) -> Iterator[SourceRecord]:
 
 
 def read_jsonl(path: Path) -> Iterator[SourceRecord]:
-    with path.open(encoding="utf-8") as handle:
+    with path.open(encoding="utf-8", errors="surrogateescape") as handle:
         for line_no, raw in enumerate(handle, start=1):
             text = raw.rstrip("\r\n")
             if not text.strip():
                 continue
-            try:
-                value = json.loads(text)
-            except json.JSONDecodeError as exc:
-                yield SourceRecord(line_no, text, None, f"not JSON: {exc.msg} at column {exc.colno}")
+            if _SURROGATE.search(text):
+                yield SourceRecord(line_no, text, None, "the line is not UTF-8")
+                continue
+            value, problem = _parse_json(text)
+            if problem:
+                yield SourceRecord(line_no, text, None, problem)
                 continue
             if not isinstance(value, dict):
                 yield SourceRecord(line_no, text, None, "a line must hold one JSON object")
@@ -190,7 +252,7 @@ def read_json_array(path: Path) -> Iterator[SourceRecord]:
     error ends the array: the rest of the file becomes one malformed record, since where the next element
     starts cannot be known.
     """
-    document = path.read_text(encoding="utf-8-sig")
+    document = path.read_text(encoding="utf-8-sig", errors="surrogateescape")
     decoder = json.JSONDecoder()
     position = _skip_whitespace(document, 0)
     if position == len(document):
@@ -217,8 +279,16 @@ def read_json_array(path: Path) -> Iterator[SourceRecord]:
                 index, rest, None, f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
             )
             return
+        except (RecursionError, ValueError) as exc:
+            # Too deep, or an integer too long: where the element ends cannot be known without reading it.
+            rest = document[position : position + _JSON_ELEMENT_TEXT_LIMIT]
+            why = f"it nests deeper than {MAX_DEPTH} levels" if isinstance(exc, RecursionError) else exc
+            yield SourceRecord(index, rest, None, f"not JSON this system reads: {why}")
+            return
         text = document[position:end]
-        if isinstance(value, dict):
+        if _SURROGATE.search(text):
+            yield SourceRecord(index, text, None, "the element is not UTF-8")
+        elif isinstance(value, dict):
             yield SourceRecord(index, text, value)
         else:
             yield SourceRecord(index, text, None, "an array element must be one JSON object")
@@ -254,9 +324,23 @@ def as_float(fields: Mapping[str, Any], name: str) -> float | None:
     value = fields.get(name)
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
+    return finite(value, name)
+
+
+def finite(value: Any, name: str) -> float:
+    """A number that a point or a score can hold: not NaN, not infinite, not too large for a float."""
     try:
-        return float(value)
-    except (TypeError, ValueError):
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        number = math.nan
+    if isinstance(value, bool) or not math.isfinite(number):
         raise RecordRejected(
-            Reason.INVALID_VALUE, f"field {name!r} must be a number, got {value!r}"
-        ) from None
+            Reason.INVALID_VALUE, f"field {name!r} must be a finite number, got {_shown(value)}"
+        )
+    return number
+
+
+def _shown(value: object, limit: int = 80) -> str:
+    """A value as a reason quotes it: short, since the value may be a megabyte of garbage."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"

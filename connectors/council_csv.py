@@ -22,7 +22,6 @@ A record is placed by its point; one without coordinates is rejected as unplaced
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -32,7 +31,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from connectors.base import Context, SourceRecord, as_float, new_event, read_csv
+from connectors.base import Context, SourceRecord, as_float, csv_header, new_event, read_csv
 from connectors.rejections import Reason, RecordRejected
 from engage.errors import ConfigurationError
 from events import Envelope, PartnerCallLogged, Theme
@@ -126,11 +125,6 @@ def mapping_path(csv_path: Path) -> Path:
     )
 
 
-def _header(path: Path) -> list[str]:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        return next(csv.reader(handle), [])
-
-
 def _text(fields: Mapping[str, Any], column: str | None) -> str:
     if column is None:
         return ""
@@ -158,7 +152,7 @@ class CouncilCsvConnector:
             mapping = CouncilMapping.load(self.mapping_file)
         else:
             mapping = self._given
-        absent = [column for column in mapping.columns.values() if column not in _header(path)]
+        absent = [column for column in mapping.columns.values() if column not in csv_header(path)]
         if absent:
             raise ConfigurationError(
                 f"{path.name} has no column {', '.join(map(repr, absent))}; fix the mapping"

@@ -149,6 +149,7 @@ def remap(
     as_ingested = replace(context, neighbourhood=letter.neighbourhood)
     try:
         events = record_events(connector, letter.fields, as_ingested)
+        scrubbed = tuple(scrub(event, context.salt)[0] for event in events)
     except RecordRejected as error:
         return (), letter.model_copy(
             update={
@@ -159,7 +160,6 @@ def remap(
                 "rejected_at": context.recorded_time,
             }
         )
-    scrubbed = tuple(scrub(event, context.salt)[0] for event in events)
     resolved = letter.model_copy(
         update={"attempt": attempt, "rejected_at": context.recorded_time, "replayed_as": scrubbed[0].event_id}
     )

@@ -36,7 +36,8 @@ from typing import Any
 
 import structlog
 
-from connectors.base import Context, SourceRecord, new_event, read_csv, required
+from connectors import values
+from connectors.base import Context, SourceRecord, csv_header, new_event, read_csv, required
 from connectors.rejections import Reason, RecordRejected
 from connectors.theme_maps import FIXMYSTREET_CATEGORY_THEMES, theme_of
 from engage.errors import ConfigurationError
@@ -78,11 +79,6 @@ def load_codes(path: Path) -> dict[str, str]:
     return codes
 
 
-def _header(path: Path) -> list[str]:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        return next(csv.reader(handle), [])
-
-
 def scheme_of(columns: Iterable[str]) -> str | None:
     """Which category scheme a header or a record uses (``SHEF_A``, ``SHEF_B``), or None."""
     present = set(columns)
@@ -112,9 +108,10 @@ def _count(record: Mapping[str, Any]) -> int:
         count = int(value)
     except ValueError:
         count = 0
-    if count < 1:
+    if not 1 <= count <= values.MAX_COUNT:
         raise RecordRejected(
-            Reason.INVALID_VALUE, f"field 'reports' must be a whole number, 1 or more; got {value!r}"
+            Reason.INVALID_VALUE,
+            f"field 'reports' must be a whole number from 1 to {values.MAX_COUNT}; got {value[:80]!r}",
         )
     return count
 
@@ -148,7 +145,7 @@ class FixMyStreetConnector:
         return connector
 
     def records(self, path: Path) -> Iterator[SourceRecord]:
-        scheme = scheme_of(_header(path))
+        scheme = scheme_of(csv_header(path))
         if scheme is None:
             raise ConfigurationError(
                 f"{path.name} has no {_CODE_COLUMNS} column: "

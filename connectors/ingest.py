@@ -7,9 +7,11 @@ record is validated, redacted and dead-lettered the same way whichever door it c
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -22,12 +24,27 @@ from connectors.base import (
     MappedConnector,
     SourceRecord,
     events_of,
+    printable,
+    unsound,
 )
-from connectors.privacy import Redactions, redact, redact_fields, scrub
+from connectors.privacy import Redactions, cut, redact, redact_fields, scrub
 from connectors.rejections import DeadLetter, Reason, RecordRejected, dead_letter
 from events import Envelope, Theme
 
 log = structlog.get_logger(__name__)
+
+EARLIEST_EVENT_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+"""No source read here holds a fact older than this (FixMyStreet began in 2007, police.uk's data in
+2010); an earlier time is a default or a typo (0001-01-01, 1970-01-01), and the oldest ones cannot even
+be moved to UTC by the worker."""
+FUTURE_SLACK = timedelta(days=1)
+"""How far after its run an event may be said to happen: clocks and offsets differ by hours, never more."""
+LETTER_TEXT_LIMIT = 8_000
+"""The most characters of a record a dead letter quotes: enough to see what was wrong, and a letter of a
+huge record stays well inside the broker's one-megabyte message limit."""
+LETTER_DETAIL_LIMIT = 1_000
+LETTER_FIELDS_LIMIT = 64_000
+"""The largest fields (as JSON characters) a dead letter keeps for a replay; larger ones are left out."""
 
 
 class Publisher(Protocol):
@@ -123,7 +140,29 @@ def record_events(connector: Connector, fields: Mapping[str, Any], context: Cont
     if not events:
         # A record is published or rejected, never dropped, even by a faulty connector.
         raise RecordRejected(Reason.INVALID_VALUE, f"{connector.name} mapped the record to no event")
+    for event in events:
+        _check_time(event.event_time, context.recorded_time)
     return events
+
+
+def _check_time(moment: datetime, now: datetime) -> None:
+    try:
+        early, late = moment < EARLIEST_EVENT_TIME, moment > now + FUTURE_SLACK
+    except OverflowError:
+        # Year 1 or 9999 with an offset: not a time this system can place in UTC.
+        early, late = True, False
+    if early:
+        raise RecordRejected(
+            Reason.INVALID_VALUE,
+            f"the record's time {moment.isoformat()} is before {EARLIEST_EVENT_TIME.date().isoformat()}; "
+            "no source holds facts that old, so it is a default or a typo",
+        )
+    if late:
+        raise RecordRejected(
+            Reason.INVALID_VALUE,
+            f"the record's time {moment.isoformat()} is more than a day after this run "
+            f"({now.isoformat()}); a record reports what has happened",
+        )
 
 
 Admit = Callable[[tuple[Envelope, ...]], tuple[bool, ...]]
@@ -168,10 +207,13 @@ def settle(
     A letter keeps the record's redacted fields for ``engage dlq replay`` unless ``replayable`` is
     False: the gateway's are not replayed, since a replay would not check the partner's grant.
     """
+    problem = record.problem if record.fields is None else unsound(record.fields)
+    # Fields that cannot travel (deeply nested, not UTF-8) are neither mapped nor kept for a replay.
+    fields = None if problem else record.fields
     try:
-        if record.fields is None:
-            raise RecordRejected(Reason.MALFORMED, record.problem)
-        mapped = record_events(connector, record.fields, context)
+        if fields is None:
+            raise RecordRejected(Reason.MALFORMED, problem)
+        mapped = record_events(connector, fields, context)
         redactions = Redactions()
         events = []
         for event in mapped:
@@ -180,9 +222,9 @@ def settle(
             events.append(scrubbed)
         verdicts = admit(tuple(events))
     except RecordRejected as error:
-        text, redactions = redact(record.text)
+        text, redactions = _letter_text(record.text, LETTER_TEXT_LIMIT)
         # A reason may quote the value at fault; it is redacted like the record (and not counted twice).
-        told = RecordRejected(error.reason, redact(error.detail)[0])
+        told = RecordRejected(error.reason, _letter_text(error.detail, LETTER_DETAIL_LIMIT)[0])
         letter = dead_letter(
             connector.name,
             file,
@@ -190,13 +232,41 @@ def settle(
             told,
             text,
             context.recorded_time,
-            fields=redact_fields(letter_fields(connector, record.fields, context)) if replayable else None,
+            fields=_letter_fields(letter_fields(connector, fields, context)) if replayable else None,
             mapping=mapping_of(connector),
             neighbourhood=context.neighbourhood,
         )
         return Settled(record, (), (), letter, redactions)
     published = tuple(e for e, publish in zip(events, verdicts, strict=True) if publish)
     return Settled(record, tuple(events), published, None, redactions)
+
+
+def _letter_text(text: str, limit: int) -> tuple[str, Redactions]:
+    """A record's text (or a reason) as a letter quotes it: encodable, redacted, then cut.
+
+    Only the head is redacted (a megabyte line would keep the name rules busy for seconds), and the
+    end of the redacted head is dropped, since that is where an e-mail or a number cut in two could
+    have escaped the patterns.
+    """
+    head = printable(text[: limit + 2 * _PARTIAL_MARGIN])
+    redacted, found = redact(head)
+    if len(head) < len(text):
+        redacted = redacted[: len(redacted) - _PARTIAL_MARGIN]
+    elif len(redacted) <= limit:
+        return redacted, found
+    return f"{cut(redacted, limit)} [cut: {len(text)} characters in all]", found
+
+
+_PARTIAL_MARGIN = 300
+"""Longer than any personal datum the patterns find (an e-mail address has at most 254 characters)."""
+
+
+def _letter_fields(fields: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    # Measured before redaction, which a megabyte of fields would keep busy for nothing: too large to
+    # keep, such a record cannot be replayed from its letter, only ingested again.
+    if fields is None or len(json.dumps(fields, ensure_ascii=False, default=str)) > LETTER_FIELDS_LIMIT:
+        return None
+    return redact_fields(fields)
 
 
 def step(

@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from connectors.base import Context, SourceRecord, new_event, read_json_array, required
+from connectors.base import Context, SourceRecord, finite, new_event, read_json_array, required
 from connectors.rejections import Reason, RecordRejected
 from connectors.theme_maps import OPEN311_KEYWORDS, theme_by_keywords
 from events import Envelope, PartnerCallLogged, Theme
@@ -40,14 +40,11 @@ def _coordinate(fields: Mapping[str, Any], name: str) -> float | None:
     value = fields.get(name)
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise RecordRejected(Reason.INVALID_VALUE, f"field {name!r} must be a number, got {value!r}")
-    try:
-        return float(value)
-    except ValueError:
+    if not isinstance(value, int | float | str):
         raise RecordRejected(
-            Reason.INVALID_VALUE, f"field {name!r} must be a number, got {value!r}"
-        ) from None
+            Reason.INVALID_VALUE, f"field {name!r} must be a number, got {type(value).__name__}"
+        )
+    return finite(value, name)
 
 
 def _requested_time(fields: Mapping[str, Any]) -> datetime:

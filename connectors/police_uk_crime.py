@@ -17,6 +17,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
+from connectors import values
 from connectors.base import Context, SourceRecord, as_float, content_keys, new_event, read_csv, required
 from connectors.rejections import Reason, RecordRejected
 from connectors.theme_maps import CRIME_TYPE_THEMES, theme_of
@@ -75,11 +78,9 @@ class PoliceUkCrimeConnector:
         natural_key = crime_id or str(record[_NATURAL_KEY])
         location = str(record.get("Location") or record.get("Street Name") or "").strip()
         outcome = str(record.get("Last outcome category") or record.get("Outcome Category") or "").strip()
-        return new_event(
-            SOURCE,
-            natural_key,
-            event_time,
-            neighbourhood,
-            CrimeRecorded(crime_type=crime_type, theme=theme, location=location, outcome=outcome),
-            context,
-        )
+        try:
+            payload = CrimeRecorded(crime_type=crime_type, theme=theme, location=location, outcome=outcome)
+        except ValidationError as error:
+            # A crime type, location or outcome longer than an event holds is not police.uk's.
+            raise values.invalid(error) from error
+        return new_event(SOURCE, natural_key, event_time, neighbourhood, payload, context)

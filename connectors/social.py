@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from connectors import signals
-from connectors.base import Context, SourceRecord, new_event, read_jsonl
+from connectors.base import Context, SourceRecord, finite, new_event, read_jsonl
 from connectors.classify import classify
 from connectors.placing import Neighbourhood
 from connectors.privacy import pseudonym
@@ -73,14 +73,11 @@ def _coordinate(record: Mapping[str, Any], name: str) -> float | None:
     value = record.get(name)
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise RecordRejected(Reason.INVALID_VALUE, f"field {name!r} must be a number, got {value!r}")
-    try:
-        return float(value)
-    except ValueError:
+    if not isinstance(value, int | float | str):
         raise RecordRejected(
-            Reason.INVALID_VALUE, f"field {name!r} must be a number, got {value!r}"
-        ) from None
+            Reason.INVALID_VALUE, f"field {name!r} must be a number, got {type(value).__name__}"
+        )
+    return finite(value, name)
 
 
 def _neighbourhood(record: Mapping[str, Any], context: Context) -> Neighbourhood:

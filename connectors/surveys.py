@@ -48,7 +48,7 @@ import yaml
 from pydantic import ValidationError
 
 from connectors import values
-from connectors.base import Context, SourceRecord, as_float, new_event, read_csv
+from connectors.base import Context, SourceRecord, as_float, csv_header, new_event, read_csv
 from connectors.classify import classify
 from connectors.placing import Neighbourhood
 from connectors.privacy import pseudonym, redact
@@ -193,11 +193,6 @@ def mapping_path(csv_path: Path) -> Path:
     )
 
 
-def _header(path: Path) -> list[str]:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        return next(csv.reader(handle), [])
-
-
 def _answers(cell: str, separator: str) -> list[str]:
     return [part.strip() for part in cell.split(separator) if part.strip()]
 
@@ -223,7 +218,7 @@ class SurveysConnector:
             mapping = SurveyMapping.load(self.mapping_file)
         else:
             mapping = self._given
-        header = _header(path)
+        header = csv_header(path)
         absent = [column for column in mapping.all_columns if column not in header]
         if absent:
             raise ConfigurationError(

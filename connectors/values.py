@@ -19,6 +19,10 @@ LONDON = ZoneInfo("Europe/London")
 TEXT_LIMIT = 2000
 """The longest free text an event holds (``events.envelope.ShortText``)."""
 LABEL_LIMIT = 80
+MAX_COUNT = 1_000_000
+"""The largest count a record may give (people at a meeting, reports in one area and month). No real one
+comes near; a larger number is a typo or an attack, and sums of such would overflow the read models'
+64-bit columns and stop the sink."""
 
 
 def text(fields: Mapping[str, Any], name: str) -> str:
@@ -76,9 +80,10 @@ def count(value: object, name: str) -> int:
         number = int(value.strip())
     else:
         number = None
-    if number is None or number < 0:
+    if number is None or not 0 <= number <= MAX_COUNT:
+        shown = repr(value) if len(repr(value)) <= 80 else f"{repr(value)[:80]}..."
         raise RecordRejected(
-            Reason.INVALID_VALUE, f"field {name!r} must be a whole number >= 0, got {value!r}"
+            Reason.INVALID_VALUE, f"field {name!r} must be a whole number from 0 to {MAX_COUNT}, got {shown}"
         )
     return number
 

@@ -109,16 +109,18 @@ class Settings(BaseSettings):
     neighbourhood id each lies in: columns ``area`` and ``neighbourhood_id`` (see
     ``connectors.placing.AreaLookup``). It must match the boundaries; an empty value means none."""
 
-    worker_batch_size: int = Field(default=500, ge=1)
-    """Events the worker folds before it writes its tables and emits views: larger batches write
-    each neighbourhood's state once for more events; smaller ones make views appear sooner."""
+    worker_batch_size: int = Field(default=5000, ge=1)
+    """Most events the worker folds before it writes its tables and emits views. A batch is cut at
+    ``worker_batch_wait_s`` too, so at a steady feed it stays small (views appear soon); in a backlog
+    it fills, and each neighbourhood's state and view is written once for all its events in it."""
     worker_batch_wait_s: float = Field(default=0.1, gt=0)
     """How long the worker waits to fill a batch before folding what it has."""
-    sink_batch_size: int = Field(default=5000, ge=1)
+    sink_batch_size: int = Field(default=20000, ge=1)
     """Most projection updates the sink writes to DuckDB in one transaction."""
 
     sink_batch_wait_ms: int = Field(default=200, ge=1)
-    """Longest the sink waits to fill a batch before writing what it has."""
+    """How long the sink gathers updates before it writes them: each DuckDB commit has a fixed cost,
+    so a backlog is written in few large transactions; a quiet feed waits at most this long."""
 
     pseudonym_salt: SecretStr = SecretStr("engage-demo-salt-change-me")
     """Key of the salted hash that pseudonymises handles and respondents. Set a secret per force:

@@ -40,7 +40,8 @@ def upcast(data: dict[str, Any]) -> dict[str, Any]:
     try:
         event_type = EventType(data["event_type"])
         version = int(data.get("schema_version", 1))
-    except (KeyError, ValueError, TypeError) as exc:
+    except (KeyError, ValueError, TypeError, OverflowError) as exc:
+        # OverflowError: a schema_version of infinity, which JSON readers accept.
         raise UndecodableEvent(f"not an envelope with a known event_type: {exc}") from exc
     current = CURRENT_VERSION[event_type]
     if version < 1:

@@ -148,8 +148,8 @@ def evolve(
 
 
 def _priority_lines(state: NeighbourhoodState, as_of: datetime, params: Params) -> tuple[PriorityLine, ...]:
-    rows = priority_model.score(state.priority, as_of, params.priority)
-    elsewhere = set(priority_model.divergence(state.priority, as_of, params.priority).top_elsewhere)
+    rows, divergence = priority_model.score_and_divergence(state.priority, as_of, params.priority)
+    elsewhere = set(divergence.top_elsewhere)
     crimes = state.priority.recorded_crimes
     total_crimes = sum(crimes.values())
     lines = []

@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 import duckdb
 import pyarrow as pa
 
+from projections import fault_hook
+
 
 def table(topic: str, next_offsets: Mapping[int, int], stamp: datetime | None = None) -> pa.Table:
     when = stamp or datetime.now(UTC)
@@ -32,3 +34,4 @@ def store(
         con.execute("insert or replace into sink_offsets select * from incoming_offsets")
     finally:
         con.unregister("incoming_offsets")
+    fault_hook.inside_sink_transaction(topic, next_offsets)

@@ -333,6 +333,89 @@ def _age_days(as_of: datetime, when: datetime) -> float:
     return (as_of - when).total_seconds() / SECONDS_PER_DAY
 
 
+class _Tally:
+    """One theme's voices as a score needs them, in the order they are kept (so sums are exact)."""
+
+    __slots__ = ("channels", "recency_terms", "seldom_terms", "weight")
+
+    def __init__(self) -> None:
+        self.weight = 0
+        self.recency_terms: list[float] = []
+        self.seldom_terms: list[float] = []
+        self.channels: set[Channel] = set()
+
+
+ELSEWHERE: frozenset[Channel] = frozenset({Channel.SURVEY, Channel.PARTNER_CALL, Channel.SOCIAL})
+"""Every voice channel but meetings: the people who were not in the room (see ``divergence``)."""
+
+
+def _tallies(
+    state: PriorityState,
+    as_of: datetime,
+    params: PriorityParams,
+    selections: tuple[frozenset[Channel] | None, ...],
+) -> list[tuple[int, dict[Theme, _Tally]]]:
+    """Per selection of channels (None: all), the neighbourhood's voices and each theme's tally.
+
+    One pass over the voices serves every selection: a voice's decay and seldom-heard share are
+    worked out once, however many selections keep it.
+    """
+    results: list[tuple[int, dict[Theme, _Tally]]] = [
+        (sum(v.weight for v in state.voices.values() if only is None or v.channel in only), {})
+        for only in selections
+    ]
+    for theme, theme_voices in state.theme_voices.items():
+        for voice in theme_voices.values():
+            recency = voice.weight * decay(_age_days(as_of, voice.last_time), params.half_life_days)
+            seldom = voice.seldom_heard(params.seldom_heard_groups)
+            for (_, tallies), only in zip(results, selections, strict=True):
+                if only is not None and voice.channel not in only:
+                    continue
+                tally = tallies.get(theme)
+                if tally is None:
+                    tally = tallies[theme] = _Tally()
+                tally.weight += voice.weight
+                tally.recency_terms.append(recency)
+                tally.seldom_terms.append(seldom)
+                tally.channels.add(voice.channel)
+    return results
+
+
+def _ranked(
+    state: PriorityState, params: PriorityParams, n: int, tallies: Mapping[Theme, _Tally]
+) -> list[PriorityRow]:
+    agreement = state.current_agreement()
+    unranked: list[tuple[float, Theme, dict[str, object]]] = []
+    for theme, tally in tallies.items():
+        k = tally.weight
+        breadth = wilson_lower_bound(k, n, params.z)
+        harm = params.harm.get(theme, 1.0)
+        recency = math.fsum(tally.recency_terms) / k
+        heard = tuple(sorted(tally.channels, key=lambda c: c.value))
+        channel_factor = 1 + params.channel_step * (len(heard) - 1)
+        seldom_share = math.fsum(tally.seldom_terms) / k
+        uplift = 1 + params.seldom_heard_uplift * seldom_share
+        value = breadth * harm * recency * channel_factor * uplift
+        parts: dict[str, object] = {
+            "theme": theme,
+            "score": value,
+            "voices": k,
+            "neighbourhood_voices": n,
+            "breadth": breadth,
+            "harm": harm,
+            "recency": recency,
+            "channels": heard,
+            "channel_factor": channel_factor,
+            "seldom_heard_share": seldom_share,
+            "uplift": uplift,
+            "recorded_crimes": state.recorded_crimes.get(theme, 0),
+            "agreed": theme in agreement,
+        }
+        unranked.append((value, theme, parts))
+    unranked.sort(key=lambda item: (-item[0], item[1].value))
+    return [PriorityRow(rank=rank, **parts) for rank, (_, _, parts) in enumerate(unranked, start=1)]
+
+
 def score(
     state: PriorityState,
     as_of: datetime,
@@ -345,48 +428,18 @@ def score(
     Only themes someone raised are ranked; recorded crime alone does not make a priority.
     """
     params = params or PriorityParams()
+    ((n, tallies),) = _tallies(state, as_of, params, (channels,))
+    return _ranked(state, params, n, tallies)
 
-    def kept(voices: Mapping[str, Voice]) -> list[Voice]:
-        return [v for v in voices.values() if channels is None or v.channel in channels]
 
-    n = sum(v.weight for v in kept(state.voices))
-    agreement = state.current_agreement()
-    unranked: list[PriorityRow] = []
-    for theme, theme_voices in state.theme_voices.items():
-        voices = kept(theme_voices)
-        k = sum(v.weight for v in voices)
-        if k == 0:
-            continue
-        breadth = wilson_lower_bound(k, n, params.z)
-        harm = params.harm.get(theme, 1.0)
-        recency = (
-            math.fsum(v.weight * decay(_age_days(as_of, v.last_time), params.half_life_days) for v in voices)
-            / k
-        )
-        heard = tuple(sorted({v.channel for v in voices}, key=lambda c: c.value))
-        channel_factor = 1 + params.channel_step * (len(heard) - 1)
-        seldom_share = math.fsum(v.seldom_heard(params.seldom_heard_groups) for v in voices) / k
-        uplift = 1 + params.seldom_heard_uplift * seldom_share
-        unranked.append(
-            PriorityRow(
-                theme=theme,
-                rank=1,
-                score=breadth * harm * recency * channel_factor * uplift,
-                voices=k,
-                neighbourhood_voices=n,
-                breadth=breadth,
-                harm=harm,
-                recency=recency,
-                channels=heard,
-                channel_factor=channel_factor,
-                seldom_heard_share=seldom_share,
-                uplift=uplift,
-                recorded_crimes=state.recorded_crimes.get(theme, 0),
-                agreed=theme in agreement,
-            )
-        )
-    unranked.sort(key=lambda row: (-row.score, row.theme.value))
-    return [row.model_copy(update={"rank": rank}) for rank, row in enumerate(unranked, start=1)]
+def _divergence(state: PriorityState, top_elsewhere: tuple[Theme, ...]) -> Divergence:
+    agreed = tuple(sorted(state.current_agreement(), key=lambda t: t.value))
+    return Divergence(
+        agreed=agreed,
+        top_elsewhere=top_elsewhere,
+        agreed_not_in_top=tuple(t for t in agreed if t not in top_elsewhere),
+        top_not_agreed=tuple(t for t in top_elsewhere if t not in agreed),
+    )
 
 
 def divergence(state: PriorityState, as_of: datetime, params: PriorityParams | None = None) -> Divergence:
@@ -396,12 +449,15 @@ def divergence(state: PriorityState, as_of: datetime, params: PriorityParams | N
     the people who were not in it.
     """
     params = params or PriorityParams()
-    elsewhere = frozenset({Channel.SURVEY, Channel.PARTNER_CALL, Channel.SOCIAL})
-    top = tuple(row.theme for row in score(state, as_of, params, elsewhere)[: params.top])
-    agreed = tuple(sorted(state.current_agreement(), key=lambda t: t.value))
-    return Divergence(
-        agreed=agreed,
-        top_elsewhere=top,
-        agreed_not_in_top=tuple(t for t in agreed if t not in top),
-        top_not_agreed=tuple(t for t in top if t not in agreed),
-    )
+    top = tuple(row.theme for row in score(state, as_of, params, ELSEWHERE)[: params.top])
+    return _divergence(state, top)
+
+
+def score_and_divergence(
+    state: PriorityState, as_of: datetime, params: PriorityParams | None = None
+) -> tuple[list[PriorityRow], Divergence]:
+    """``score`` and ``divergence`` together, from one pass over the voices (what a view needs)."""
+    params = params or PriorityParams()
+    (n, tallies), (n_elsewhere, elsewhere) = _tallies(state, as_of, params, (None, ELSEWHERE))
+    top = tuple(row.theme for row in _ranked(state, params, n_elsewhere, elsewhere)[: params.top])
+    return _ranked(state, params, n, tallies), _divergence(state, top)

@@ -13,12 +13,14 @@ it, so updates read twice, or read after a rebuild was swapped in, change nothin
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 import duckdb
 import pyarrow as pa
 
+from events import Frozen
 from projections import positions
 from projections.neighbourhood import NeighbourhoodView
 
@@ -140,21 +142,43 @@ def _layout(table: str) -> tuple[list[tuple[str, pa.DataType, str]], tuple[str, 
     )
 
 
+_UPSERTED = ("tension_alerts",)
+"""Tables written with ``insert or replace``, which needs their key as a constraint."""
+
+
 def ddl(suffix: str = "") -> str:
+    """The tables. A key is enforced only where an upsert needs it: ``write_views`` deletes a key's
+    rows before it inserts them, in one transaction, so the rows stay unique by their key anyway,
+    and DuckDB's index on a key made each commit several times slower (``docs/performance.md``)."""
     statements = []
     for table in TABLES:
         columns, key = _layout(table)
         body = ",\n    ".join(f'"{name}" {sql}' for name, _, sql in columns)
+        constraint = f",\n    primary key ({', '.join(key)})" if table in _UPSERTED else ""
         statements.append(
-            f"create table if not exists {table}{suffix} (\n    {body},\n"
-            f"    primary key ({', '.join(key)})\n);"
+            f"create table if not exists {table}{suffix} (\n    {body}{constraint}\n);\n"
+            f"-- key: {', '.join(key)}"
         )
     return "\n".join(statements)
 
 
+@functools.cache
+def _schema(table: str) -> pa.Schema:
+    return pa.schema([(name, kind) for name, kind, _ in _layout(table)[0]])
+
+
 def _arrow(table: str, rows: list[dict[str, object]]) -> pa.Table:
-    columns, _ = _layout(table)
-    return pa.Table.from_pylist(rows, schema=pa.schema([(name, kind) for name, kind, _ in columns]))
+    # Only the schema's columns are taken from each row, so rows may carry more (model fields a
+    # table does not store); string enums and tuples go into Arrow as they are.
+    return pa.Table.from_pylist(rows, schema=_schema(table))
+
+
+def _fields(model: Frozen) -> dict[str, object]:
+    """A flat model's fields as they are: every read-model row is flat, so this is its row.
+
+    ``model_dump`` would copy and walk every value, which was most of the sink's time.
+    """
+    return dict(model.__dict__)
 
 
 def _model_rows(v: NeighbourhoodView, model: str) -> list[dict[str, object]]:
@@ -162,9 +186,7 @@ def _model_rows(v: NeighbourhoodView, model: str) -> list[dict[str, object]]:
     if model == "priority":
         return [
             {
-                **line.row.model_dump(exclude={"channels"}),
-                "theme": line.row.theme.value,
-                "channels": [c.value for c in line.row.channels],
+                **_fields(line.row),
                 "voice_share": line.voice_share,
                 "crime_share": line.crime_share,
                 "concern_crime_gap": line.concern_crime_gap,
@@ -173,24 +195,13 @@ def _model_rows(v: NeighbourhoodView, model: str) -> list[dict[str, object]]:
             for line in v.priorities
         ]
     if model == "tension":
-        return [{**v.tension.model_dump(), "evidence_ids": list(v.tension.evidence_ids)}]
+        return [_fields(v.tension)]
     if model == "coverage":
-        c = v.coverage
-        return [
-            {
-                **c.model_dump(),
-                "channels_heard": [x.value for x in c.channels_heard],
-                "channels_missing": [x.value for x in c.channels_missing],
-                "groups_heard": list(c.groups_heard),
-                "seldom_heard_gaps": list(c.seldom_heard_gaps),
-                "recurring_issues": [t.value for t in c.recurring_issues],
-            }
-        ]
-    return [{**r.model_dump(), "theme": r.theme.value} for r in v.feedback]
+        return [_fields(v.coverage)]
+    return [_fields(r) for r in v.feedback]
 
 
 def _stamped(v: NeighbourhoodView, model: str, *, history: bool) -> list[dict[str, object]]:
-    names = {name for name, _, _ in _layout(f"{model}_{'history' if history else 'current'}")[0]}
     stamps: dict[str, object] = {
         "neighbourhood_id": v.neighbourhood_id,
         "as_of": v.as_of,
@@ -199,7 +210,10 @@ def _stamped(v: NeighbourhoodView, model: str, *, history: bool) -> list[dict[st
     }
     if history:
         stamps |= {"period_start": v.period_start, "valid_from": v.as_of, "valid_to": None}
-    return [{k: val for k, val in ({**row, **stamps}).items() if k in names} for row in _model_rows(v, model)]
+    rows = _model_rows(v, model)
+    for row in rows:
+        row.update(stamps)
+    return rows
 
 
 def _stored_versions(con: duckdb.DuckDBPyConnection, sql: str, ids: Sequence[str]) -> dict[object, int]:
@@ -231,7 +245,7 @@ def write_views(
         head = heads.get(v.neighbourhood_id)
         if head is None or v.version >= head.version:
             heads[v.neighbourhood_id] = v
-        alerts.extend({**a.model_dump(), "evidence_ids": list(a.evidence_ids)} for a in v.alerts)
+        alerts.extend(_fields(a) for a in v.alerts)
     ids = sorted(heads)
     stored = _stored_versions(
         con,
@@ -260,13 +274,12 @@ def write_views(
         "tension_history",
         [
             {
-                **p.model_dump(),
+                **_fields(p),
                 "neighbourhood_id": v.neighbourhood_id,
                 "seq": seq,
                 "valid_to": v.tension_timeline[seq + 1].valid_from
                 if seq + 1 < len(v.tension_timeline)
                 else None,
-                "evidence_ids": list(p.evidence_ids),
                 "recorded_at": v.recorded_at,
             }
             for v in heads.values()

@@ -116,13 +116,26 @@ class Sink:
         consumer = self._consumer()
         try:
             while not self._stop.is_set():
-                polled = consumer.poll(
-                    timeout_ms=self._settings.sink_batch_wait_ms, max_records=self._settings.sink_batch_size
-                )
+                polled = self._gather(consumer)
                 if polled:
                     self._write(consumer, polled)
         finally:
             consumer.close(autocommit=False)
+
+    def _gather(self, consumer: KafkaConsumer) -> dict[TopicPartition, list[Any]]:
+        """Poll until the batch is full or its wait is over (a poll returns whatever one fetch holds)."""
+        size = self._settings.sink_batch_size
+        deadline = time.monotonic() + self._settings.sink_batch_wait_ms / 1000
+        gathered: dict[TopicPartition, list[Any]] = {}
+        count = 0
+        while count < size and not self._stop.is_set():
+            remaining_ms = int((deadline - time.monotonic()) * 1000)
+            if remaining_ms <= 0:
+                break
+            for tp, messages in consumer.poll(timeout_ms=remaining_ms, max_records=size - count).items():
+                gathered.setdefault(tp, []).extend(messages)
+                count += len(messages)
+        return gathered
 
     def _write(self, consumer: KafkaConsumer, polled: dict[TopicPartition, list[Any]]) -> None:
         rows: list[ActivityRow] = []

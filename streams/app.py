@@ -21,14 +21,15 @@ from __future__ import annotations
 import asyncio
 import os
 import weakref
-from collections.abc import Sequence
-from typing import Any, cast
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, TypeVar, cast
 
 import faust
 import faust.streams as faust_streams
 import structlog
 from faust.serializers import codecs
 from faust.types import TP, EventT
+from pydantic import BaseModel
 
 from engage.settings import Settings
 from events import Envelope, topics
@@ -60,6 +61,41 @@ class EnvelopeCodec(codecs.Codec):
 
 
 codecs.register(EVENT_CODEC, EnvelopeCodec())
+
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+class ParsedTable(Generic[Model]):
+    """A faust table of one model's JSON bytes, read back without parsing what this process wrote.
+
+    Parsing a neighbourhood's state cost more than folding a batch into it (0.9 ms against 0.1 ms
+    per event, ``docs/performance.md``), so the last value written is kept parsed beside the bytes.
+    It is used only while the table still holds those very bytes: a value recovered from the
+    changelog after a rebalance is a new object, and is parsed again.
+    """
+
+    def __init__(self, table: Any, parse: Callable[[bytes], Model]) -> None:
+        self._table = table
+        self._parse = parse
+        self._parsed: dict[str, tuple[bytes, Model]] = {}
+
+    def get(self, key: str) -> Model | None:
+        stored = self._table.get(key)
+        if stored is None:
+            return None
+        held = self._parsed.get(key)
+        if held is not None and held[0] is stored:
+            return held[1]
+        value = self._parse(stored)
+        self._parsed[key] = (stored, value)
+        return value
+
+    def put(self, key: str, value: Model) -> None:
+        """Write ``value`` to the table, and so to its changelog, under the current event."""
+        blob = encode(value)
+        self._table[key] = blob
+        self._parsed[key] = (blob, value)
 
 
 def _as_if_streaming(event: EventT[Any]) -> None:
@@ -94,9 +130,11 @@ def create_app(settings: Settings) -> faust.App:
     activity_updates = app.topic(topics.ACTIVITY_UPDATES, key_serializer="raw", value_serializer="raw")
     views_topic = app.topic(topics.NEIGHBOURHOOD_VIEWS, key_serializer="raw", value_serializer="raw")
     alerts_topic = app.topic(topics.TENSION_ALERTS, key_serializer="raw", value_serializer="raw")
-    # Keys and values are plain JSON (faust's table default): values are rebuilt with pydantic.
-    activity = app.Table("activity", default=None)
-    states = app.Table("neighbourhood-state", default=None)
+    # Values are the models' own JSON bytes (one encoder, no second pass through faust's json).
+    activity_table = app.Table("activity", default=None, value_type=bytes)
+    states_table = app.Table("neighbourhood-state", default=None, value_type=bytes)
+    activity = ParsedTable(activity_table, TrackedRow.model_validate_json)
+    states = ParsedTable(states_table, NeighbourhoodState.model_validate_json)
     seen_events = app.Table("seen-events", default=None)
     params = neighbourhood.DEFAULT_PARAMS
 
@@ -127,16 +165,14 @@ def create_app(settings: Settings) -> faust.App:
             committed = committed_offset(partition)
             key = row_key(event.neighbourhood_id, event.channel)
             if key not in rows:
-                stored = activity.get(key)
-                rows[key] = TrackedRow.model_validate(stored) if stored is not None else None
+                rows[key] = activity.get(key)
             folded = apply_activity(rows[key], event, partition, offset, committed)
             if folded is not None:
                 rows[key] = folded
             origin[key] = item
             nid = event.neighbourhood_id
             if nid not in hoods:
-                stored = states.get(nid)
-                hoods[nid] = NeighbourhoodState.model_validate(stored) if stored is not None else None
+                hoods[nid] = states.get(nid)
             stepped = neighbourhood.apply_at(hoods[nid], event, partition, offset, committed, params)
             if stepped is not None:
                 hoods[nid] = stepped[0]
@@ -155,7 +191,7 @@ def create_app(settings: Settings) -> faust.App:
         faust checks them at a table's first write and raises if the metadata is not in yet; waiting
         here saves a restart. Past ``patience_s`` the first write decides.
         """
-        tables = (activity, states, seen_events)
+        tables = (activity_table, states_table, seen_events)
         for _ in range(int(patience_s / 0.5)):
             known = [app.consumer.topic_partitions(cast(Any, t).changelog_topic_name) for t in tables]
             if all(n == settings.partitions for n in known):
@@ -175,7 +211,7 @@ def create_app(settings: Settings) -> faust.App:
                 sends: list[tuple[Any, bytes, bytes]] = []
                 for key, (tracked, cause) in rows.items():
                     _as_if_streaming(cause)
-                    activity[key] = tracked.model_dump(mode="json")
+                    activity.put(key, tracked)
                     sends.append(
                         (activity_updates, tracked.row.neighbourhood_id.encode(), encode(tracked.row))
                     )
@@ -184,7 +220,7 @@ def create_app(settings: Settings) -> faust.App:
                         state, committed_offset(cause.message.partition), params
                     )
                     _as_if_streaming(cause)
-                    states[nid] = state.model_dump(mode="json")
+                    states.put(nid, state)
                     sends.extend((views_topic, nid.encode(), encode(v)) for v in views)
                     head = views[-1]
                     for alert in head.alerts:

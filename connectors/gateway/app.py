@@ -23,6 +23,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from connectors.base import MAX_DEPTH
 from connectors.gateway.accepted import AcceptedIds
 from connectors.gateway.auth import Authenticator, RefusalCode, Refused
 from connectors.gateway.client import KEY_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER
@@ -37,8 +38,6 @@ from events import Frozen
 log = structlog.get_logger(__name__)
 
 API_VERSION = "1"
-MAX_DEPTH = 32
-"""Deepest nesting of arrays and objects a body may have; partner records are flat or nearly so."""
 
 
 class RefusalBody(Frozen):
