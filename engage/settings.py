@@ -113,7 +113,7 @@ class Settings(BaseSettings):
     """Most events the worker folds before it writes its tables and emits views. A batch is cut at
     ``worker_batch_wait_s`` too, so at a steady feed it stays small (views appear soon); in a backlog
     it fills, and each neighbourhood's state and view is written once for all its events in it."""
-    worker_batch_wait_s: float = Field(default=0.1, gt=0)
+    worker_batch_wait_s: float = Field(default=0.25, gt=0)
     """How long the worker waits to fill a batch before folding what it has."""
     sink_batch_size: int = Field(default=20000, ge=1)
     """Most projection updates the sink writes to DuckDB in one transaction."""

@@ -127,9 +127,6 @@ def create_app(settings: Settings) -> faust.App:
         broker_heartbeat_interval=settings.worker_session_timeout_s / 5,
     )
     events_topic = app.topic(topics.EVENTS, key_serializer="raw", value_serializer=EVENT_CODEC)
-    activity_updates = app.topic(topics.ACTIVITY_UPDATES, key_serializer="raw", value_serializer="raw")
-    views_topic = app.topic(topics.NEIGHBOURHOOD_VIEWS, key_serializer="raw", value_serializer="raw")
-    alerts_topic = app.topic(topics.TENSION_ALERTS, key_serializer="raw", value_serializer="raw")
     # Values are the models' own JSON bytes (one encoder, no second pass through faust's json).
     activity_table = app.Table("activity", default=None, value_type=bytes)
     states_table = app.Table("neighbourhood-state", default=None, value_type=bytes)
@@ -208,12 +205,12 @@ def create_app(settings: Settings) -> faust.App:
         ):
             try:
                 rows, hoods = fold_batch(batch)
-                sends: list[tuple[Any, bytes, bytes]] = []
+                sends: list[tuple[str, bytes, bytes]] = []
                 for key, (tracked, cause) in rows.items():
                     _as_if_streaming(cause)
                     activity.put(key, tracked)
                     sends.append(
-                        (activity_updates, tracked.row.neighbourhood_id.encode(), encode(tracked.row))
+                        (topics.ACTIVITY_UPDATES, tracked.row.neighbourhood_id.encode(), encode(tracked.row))
                     )
                 for nid, (state, cause) in hoods.items():
                     state, views = neighbourhood.to_send(
@@ -221,10 +218,10 @@ def create_app(settings: Settings) -> faust.App:
                     )
                     _as_if_streaming(cause)
                     states.put(nid, state)
-                    sends.extend((views_topic, nid.encode(), encode(v)) for v in views)
+                    sends.extend((topics.NEIGHBOURHOOD_VIEWS, nid.encode(), encode(v)) for v in views)
                     head = views[-1]
                     for alert in head.alerts:
-                        sends.append((alerts_topic, nid.encode(), encode(alert)))
+                        sends.append((topics.TENSION_ALERTS, nid.encode(), encode(alert)))
                         log.warning(
                             "tension_rose",
                             neighbourhood=nid,
@@ -234,9 +231,13 @@ def create_app(settings: Settings) -> faust.App:
                         )
                 # A producer that stops taking sends would hang the agent with the batch unacknowledged,
                 # which the stall stop cannot see: past the limit this raises, and the process restarts.
+                # Straight to the Kafka client: faust's Topic.send wraps every message in futures,
+                # codecs and sensors, which cost more than building the view (docs/performance.md).
+                # faust flushes this same producer before it commits offsets.
+                producer = app.producer
                 async with asyncio.timeout(SEND_LIMIT_S):
                     for topic, message_key, value in sends:
-                        await topic.send(key=message_key, value=value)
+                        await producer.send(topic, message_key, value, None, None, None)
             except BaseException:
                 # take_events acknowledges a batch even when its body raises: stop before it can.
                 log.exception("batch_failed_stopping")
