@@ -109,10 +109,12 @@ class Settings(BaseSettings):
     neighbourhood id each lies in: columns ``area`` and ``neighbourhood_id`` (see
     ``connectors.placing.AreaLookup``). It must match the boundaries; an empty value means none."""
 
-    worker_batch_size: int = Field(default=5000, ge=1)
+    worker_batch_size: int = Field(default=500, ge=1)
     """Most events the worker folds before it writes its tables and emits views. A batch is cut at
     ``worker_batch_wait_s`` too, so at a steady feed it stays small (views appear soon); in a backlog
-    it fills, and each neighbourhood's state and view is written once for all its events in it."""
+    it fills, and each neighbourhood's state and view is written once for all its events in it. Not
+    larger: a state carries the views of record its batch closed until a commit confirms them, and at
+    5,000 a busy ward's state outgrew Kafka's 1 MB message limit (docs/performance.md)."""
     worker_batch_wait_s: float = Field(default=0.25, gt=0)
     """How long the worker waits to fill a batch before folding what it has."""
     sink_batch_size: int = Field(default=20000, ge=1)
