@@ -6,10 +6,13 @@ import csv
 import json
 import urllib.error
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from connectors import ingest
+from connectors.base import Context
 from connectors.kafka_publisher import KafkaPublisher
 from connectors.placing import Neighbourhoods
 from connectors.police_uk_crime import PoliceUkCrimeConnector
@@ -28,6 +31,14 @@ class TestEndToEnd:
     def test_duckdb_holds_exactly_the_input_counts_per_neighbourhood(
         self, stack: Settings, neighbourhoods: Neighbourhoods
     ) -> None:
+        # Other tests share the stack and may have sent crime records of their own: what decides the
+        # expectation is whether this file's events went in before (then they are duplicates).
+        dry_run = ingest.ListPublisher()
+        context = Context(neighbourhoods=neighbourhoods, recorded_time=datetime.now(UTC), salt=b"test")
+        ingest.run(PoliceUkCrimeConnector(), CAMDEN_CRIME, context, dry_run)
+        sample = dry_run.events[:50]
+        ids = ", ".join(f"'{e.event_id}'" for e in sample)
+        seen_before = int(query(stack, f"select count(*) as n from events where event_id in ({ids})")[0]["n"])
         before = counts(stack, "recorded_crime")
         summary = publish(stack, PoliceUkCrimeConnector(), CAMDEN_CRIME, neighbourhoods)
         processes.wait(stack, timeout=120)
@@ -35,9 +46,8 @@ class TestEndToEnd:
             expected = Counter(neighbourhoods.by_name(r["Ward Name"]).id for r in csv.DictReader(handle))
         got = delta(counts(stack, "recorded_crime"), before)
         assert summary.published == 4075
-        # This is the session's first crime file unless the test was picked out of its order, when the
-        # same file went in before: then the events are duplicates and must add nothing.
-        assert got == (dict(expected) if not before else {})
+        assert seen_before in (0, len(sample))
+        assert got == (dict(expected) if seen_before == 0 else {})
 
     def test_sending_the_same_file_again_changes_nothing(
         self, stack: Settings, neighbourhoods: Neighbourhoods
