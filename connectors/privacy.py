@@ -39,6 +39,7 @@ from events import (
     MeetingHeld,
     PartnerCallLogged,
     PrioritySet,
+    RecordWithdrawn,
     SocialSignalObserved,
     TensionAssessed,
 )
@@ -222,6 +223,8 @@ def scrub(envelope: Envelope, salt: bytes) -> tuple[Envelope, Redactions]:
         update["reason"] = clean(payload.reason)
     elif isinstance(payload, TensionAssessed):
         update["note"] = clean(payload.note)
+    elif isinstance(payload, RecordWithdrawn):
+        update["requested_by"] = label(payload.requested_by, 80)
     if not update:
         return envelope, found
     # Validated again, not only copied: a label of nothing but invisible characters is empty once they

@@ -40,6 +40,8 @@ class Channel(StrEnum):
     """What the police agreed and did: published priorities and actions (you said, we did)."""
     ANALYST = "analyst"
     """An analyst's assessment, such as confirming or overriding a tension level."""
+    CORRECTION = "correction"
+    """A record's withdrawal: it changes which events count, and is never counted itself."""
 
 
 class EventType(StrEnum):
@@ -51,6 +53,7 @@ class EventType(StrEnum):
     PRIORITY_SET = "PrioritySet"
     ACTION_RECORDED = "ActionRecorded"
     TENSION_ASSESSED = "TensionAssessed"
+    RECORD_WITHDRAWN = "RecordWithdrawn"
 
 
 NonNegative = Annotated[int, Field(ge=0)]
@@ -182,6 +185,22 @@ class TensionAssessed(Frozen):
         return self
 
 
+class RecordWithdrawn(Frozen):
+    """A record sent before is withdrawn: every projection, the evidence and the read side forget it.
+
+    The tombstone travels under the withdrawn event's neighbourhood, so it follows that event on the
+    same partition. It may also come first (a partner withdrawing a record still in its outbox): the
+    event is then dropped when it arrives. It carries no free text, only who asked and why.
+    """
+
+    event_type: Literal[EventType.RECORD_WITHDRAWN] = EventType.RECORD_WITHDRAWN
+    withdrawn_event_id: Annotated[str, Field(min_length=1, max_length=80)]
+    """The ``event_id`` of the record withdrawn (the same id its source key gave it)."""
+    reason: Literal["withdrawn_by_partner", "erasure_request", "sent_in_error"]
+    requested_by: Annotated[str, Field(min_length=1, max_length=80)]
+    """The partner or role that asked, never a person's name."""
+
+
 Payload = Annotated[
     MeetingHeld
     | SurveyResponseReceived
@@ -190,7 +209,8 @@ Payload = Annotated[
     | CrimeRecorded
     | PrioritySet
     | ActionRecorded
-    | TensionAssessed,
+    | TensionAssessed
+    | RecordWithdrawn,
     Field(discriminator="event_type"),
 ]
 
@@ -203,6 +223,7 @@ CHANNEL_OF: dict[EventType, Channel] = {
     EventType.PRIORITY_SET: Channel.POLICE_RESPONSE,
     EventType.ACTION_RECORDED: Channel.POLICE_RESPONSE,
     EventType.TENSION_ASSESSED: Channel.ANALYST,
+    EventType.RECORD_WITHDRAWN: Channel.CORRECTION,
 }
 
 

@@ -12,6 +12,7 @@ from events import (
     MeetingHeld,
     PartnerCallLogged,
     PrioritySet,
+    RecordWithdrawn,
     SocialSignalObserved,
     TensionAssessed,
 )
@@ -57,4 +58,19 @@ def row(event: Envelope, partition: int, offset: int) -> dict[str, object]:
         "payload": event.payload.model_dump_json(),
         "source_partition": partition,
         "source_offset": offset,
+    }
+
+
+def withdrawal_row(event: Envelope) -> dict[str, object] | None:
+    """The row a tombstone leaves in ``withdrawals``; None for any other event."""
+    payload = event.payload
+    if not isinstance(payload, RecordWithdrawn):
+        return None
+    return {
+        "withdrawn_event_id": payload.withdrawn_event_id,
+        "neighbourhood_id": event.neighbourhood_id,
+        "reason": payload.reason,
+        "requested_by": payload.requested_by,
+        "withdrawn_at": event.event_time,
+        "tombstone_event_id": event.event_id,
     }

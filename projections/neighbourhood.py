@@ -16,12 +16,12 @@ worker makes the same calls, so the same log gives the same tables.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 
 from pydantic import AwareDatetime, Field
 
-from events import Envelope, Frozen
+from events import Envelope, Frozen, RecordWithdrawn
 from projections import coverage as coverage_model
 from projections import feedback as feedback_model
 from projections import priority as priority_model
@@ -65,6 +65,9 @@ class NeighbourhoodState(Frozen):
     unconfirmed: tuple[Unconfirmed, ...] = ()
     """Views of record made by events not yet committed: a crash may have lost their send, so they
     are sent again with the state until a commit shows they were delivered."""
+    withdrawn: tuple[str, ...] = ()
+    """Ids of the neighbourhood's records withdrawn (``RecordWithdrawn``): never folded, even when
+    one arrives after its tombstone (``projections/erasure.py``)."""
 
 
 class Unconfirmed(Frozen):
@@ -119,19 +122,23 @@ class NeighbourhoodView(Frozen):
     alerts: tuple[TensionAlert, ...] = ()
 
 
+def initial(nid: str) -> NeighbourhoodState:
+    """The state of a neighbourhood before any event."""
+    return NeighbourhoodState(
+        neighbourhood_id=nid,
+        priority=priority_model.PriorityState(neighbourhood_id=nid),
+        tension=tension_model.TensionState(neighbourhood_id=nid),
+        coverage=coverage_model.CoverageState(neighbourhood_id=nid),
+        feedback=feedback_model.FeedbackState(neighbourhood_id=nid),
+    )
+
+
 def evolve(
     state: NeighbourhoodState | None, event: Envelope, params: Params = DEFAULT_PARAMS
 ) -> NeighbourhoodState:
     """The state after one more (distinct) event."""
     if state is None:
-        nid = event.neighbourhood_id
-        state = NeighbourhoodState(
-            neighbourhood_id=nid,
-            priority=priority_model.PriorityState(neighbourhood_id=nid),
-            tension=tension_model.TensionState(neighbourhood_id=nid),
-            coverage=coverage_model.CoverageState(neighbourhood_id=nid),
-            feedback=feedback_model.FeedbackState(neighbourhood_id=nid),
-        )
+        state = initial(event.neighbourhood_id)
     return state.model_copy(
         update={
             "version": state.version + 1,
@@ -237,7 +244,10 @@ def to_send(
     """What the worker sends for a state it touched: the views of record not yet known delivered, and
     the newest view (with any new alerts); and the state to store."""
     kept = tuple(u for u in state.unconfirmed if u.offset >= committed)
-    state, head = with_alerts(state.model_copy(update={"unconfirmed": kept}), view(state, params))
+    state = state.model_copy(update={"unconfirmed": kept})
+    if state.as_of is None:
+        return state, ()  # every record it had was withdrawn: nothing left to show
+    state, head = with_alerts(state, view(state, params))
     return state, (*(u.view for u in kept), head)
 
 
@@ -278,10 +288,31 @@ def _level_before(seen: NeighbourhoodView, period: Period) -> int:
     return seen.tension_timeline[index - 1].level if index else 1
 
 
-def replay(events: Iterable[Envelope], params: Params = DEFAULT_PARAMS) -> Iterator[NeighbourhoodView]:
+class HistoryErased(Frozen):
+    """Sent on the views topic before the views of a neighbourhood folded again without the records
+    withdrawn from it: the sink drops every row it holds for the neighbourhood, then takes the views
+    that follow (the neighbourhood's whole history, as if the records had never been sent)."""
+
+    neighbourhood_id: str
+    withdrawn_event_ids: tuple[str, ...]
+    """Every record withdrawn from the neighbourhood so far: the sink strikes them from the alerts."""
+
+
+Withdrawal = Callable[
+    [Envelope, NeighbourhoodState | None], tuple[NeighbourhoodState, tuple[NeighbourhoodView, ...]]
+]
+"""Folds a neighbourhood again for a tombstone: its state before, to its state and views of record
+after (``projections.erasure.refold`` over the neighbourhood's log up to the tombstone)."""
+
+
+def replay(
+    events: Iterable[Envelope], params: Params = DEFAULT_PARAMS, withdraw: Withdrawal | None = None
+) -> Iterator[NeighbourhoodView | HistoryErased]:
     """Every view of record a log gives, in log order, then each neighbourhood's newest view.
 
-    An event id seen before is dropped, as the live worker's ``seen-events`` table drops it.
+    An event id seen before is dropped, as the live worker's ``seen-events`` table drops it. A
+    tombstone (``RecordWithdrawn``) gives a ``HistoryErased`` and the neighbourhood's views folded
+    again by ``withdraw``, as the live worker sends them.
     """
     states: dict[str, NeighbourhoodState] = {}
     seen_ids: set[str] = set()
@@ -289,11 +320,23 @@ def replay(events: Iterable[Envelope], params: Params = DEFAULT_PARAMS) -> Itera
         if event.event_id in seen_ids:
             continue
         seen_ids.add(event.event_id)
-        states[event.neighbourhood_id], closed = step(states.get(event.neighbourhood_id), event, params)
+        nid = event.neighbourhood_id
+        state = states.get(nid)
+        if isinstance(event.payload, RecordWithdrawn):
+            if withdraw is None:
+                raise ValueError("a log with withdrawals replays only with `withdraw` (projections.erasure)")
+            states[nid], views = withdraw(event, state)
+            yield HistoryErased(neighbourhood_id=nid, withdrawn_event_ids=states[nid].withdrawn)
+            yield from views
+            continue
+        if state is not None and event.event_id in state.withdrawn:
+            continue
+        states[nid], closed = step(state, event, params)
         if closed is not None:
             yield closed
     for state in states.values():
-        yield view(state, params)
+        if state.as_of is not None:
+            yield view(state, params)
 
 
 NeighbourhoodState.model_rebuild()

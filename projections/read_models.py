@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from events import Frozen
 from projections import positions
-from projections.neighbourhood import NeighbourhoodView
+from projections.neighbourhood import HistoryErased, NeighbourhoodView
 
 TS = pa.timestamp("us", tz="UTC")
 TEXTS = pa.list_(pa.string())
@@ -142,6 +142,9 @@ def _layout(table: str) -> tuple[list[tuple[str, pa.DataType, str]], tuple[str, 
     )
 
 
+_PER_HEAD = (*(f"{m}_current" for m in READ_MODELS), "tension_history", "projection_versions")
+"""Tables that hold a neighbourhood's newest view only: its rows are replaced as a whole."""
+
 _UPSERTED = ("tension_alerts",)
 """Tables written with ``insert or replace``, which needs their key as a constraint."""
 
@@ -229,16 +232,29 @@ def _stored_versions(con: duckdb.DuckDBPyConnection, sql: str, ids: Sequence[str
 
 def write_views(
     con: duckdb.DuckDBPyConnection,
-    views: Iterable[NeighbourhoodView],
+    views: Iterable[NeighbourhoodView | HistoryErased],
     topic: str | None = None,
     next_offsets: Mapping[int, int] | None = None,
     suffix: str = "",
 ) -> int:
-    """Write views (and the positions read) in one transaction. Returns the views that changed a table."""
+    """Write views (and the positions read) in one transaction. Returns the views that changed a table.
+
+    A ``HistoryErased`` drops every row of its neighbourhood, and the views before it in ``views``;
+    the views after it (the neighbourhood folded again without its withdrawn records) start afresh,
+    whatever versions were stored. The withdrawn ids are struck from its alerts' evidence.
+    """
     by_time: dict[tuple[str, datetime], NeighbourhoodView] = {}
     heads: dict[str, NeighbourhoodView] = {}
     alerts: list[dict[str, object]] = []
+    erased: dict[str, tuple[str, ...]] = {}
     for v in views:
+        if isinstance(v, HistoryErased):
+            by_time = {k: held for k, held in by_time.items() if k[0] != v.neighbourhood_id}
+            heads.pop(v.neighbourhood_id, None)
+            erased[v.neighbourhood_id] = tuple(
+                sorted({*erased.get(v.neighbourhood_id, ()), *v.withdrawn_event_ids})
+            )
+            continue
         held = by_time.get((v.neighbourhood_id, v.period_start))
         if held is None or v.version >= held.version:
             by_time[(v.neighbourhood_id, v.period_start)] = v
@@ -246,7 +262,7 @@ def write_views(
         if head is None or v.version >= head.version:
             heads[v.neighbourhood_id] = v
         alerts.extend(_fields(a) for a in v.alerts)
-    ids = sorted(heads)
+    ids = sorted(set(heads) - set(erased))
     stored = _stored_versions(
         con,
         f"select neighbourhood_id, version from projection_versions{suffix} "
@@ -309,8 +325,21 @@ def write_views(
     touched = pa.table(
         {"neighbourhood_id": pa.array(sorted({v.neighbourhood_id for v in versions}), pa.string())}
     )
+    struck = pa.table(
+        {
+            "neighbourhood_id": pa.array(list(erased), pa.string()),
+            "withdrawn": pa.array(list(erased.values()), TEXTS),
+        }
+    )
     con.begin()
     try:
+        con.register("staged_erased", struck)
+        if erased:
+            for table in (*(f"{m}_history" for m in _HISTORIED), *_PER_HEAD):
+                con.execute(
+                    f"delete from {table}{suffix} "
+                    "where neighbourhood_id in (select neighbourhood_id from staged_erased)"
+                )
         con.register("staged_keys", keys)
         con.register("staged_heads", head_ids)
         con.register("staged_touched", touched)
@@ -338,13 +367,19 @@ def write_views(
                   and h.valid_to is distinct from n.next_from
                 """
             )
-        for table in (*(f"{m}_current" for m in READ_MODELS), "tension_history", "projection_versions"):
+        for table in _PER_HEAD:
             con.execute(
                 f"delete from {table}{suffix} "
                 "where neighbourhood_id in (select neighbourhood_id from staged_heads)"
             )
             con.execute(f"insert into {table}{suffix} select * from staged_{table}")
         con.execute(f"insert or replace into tension_alerts{suffix} select * from staged_tension_alerts")
+        if erased:
+            con.execute(
+                f"update tension_alerts{suffix} a "
+                "set evidence_ids = list_filter(a.evidence_ids, lambda x: not list_contains(e.withdrawn, x)) "
+                "from staged_erased e where a.neighbourhood_id = e.neighbourhood_id"
+            )
         if topic is not None and next_offsets:
             positions.store(con, topic, next_offsets)
         con.commit()
@@ -352,7 +387,13 @@ def write_views(
         con.rollback()
         raise
     finally:
-        for name in ("staged_keys", "staged_heads", "staged_touched", *(f"staged_{t}" for t in staged)):
+        for name in (
+            "staged_erased",
+            "staged_keys",
+            "staged_heads",
+            "staged_touched",
+            *(f"staged_{t}" for t in staged),
+        ):
             con.unregister(name)
     return len(versions)
 

@@ -21,12 +21,14 @@ from kafka import KafkaConsumer, TopicPartition
 from pydantic import ValidationError
 from tqdm import tqdm
 
+from engage import event_log
 from engage.kafka_auth import client_options
 from engage.settings import Settings
 from events import Envelope, topics
 from events.codec import UndecodableEvent, decode_envelope
-from projections import neighbourhood, read_models, store
+from projections import erasure, neighbourhood, read_models, store
 from projections.activity import ActivityRow, evolve_at, row_key
+from projections.neighbourhood import NeighbourhoodState, NeighbourhoodView
 
 log = structlog.get_logger(__name__)
 
@@ -42,6 +44,8 @@ class RebuildSummary:
     views_written: int = 0
     activity_rows: int = 0
     neighbourhoods: int = 0
+    withdrawals: int = 0
+    """Tombstones met, each folding its neighbourhood again from the log before it."""
     end_offsets: dict[int, int] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -53,6 +57,7 @@ class RebuildSummary:
             "views_written": self.views_written,
             "activity_rows": self.activity_rows,
             "neighbourhoods": self.neighbourhoods,
+            "withdrawals": self.withdrawals,
             "end_offsets": {str(p): o for p, o in sorted(self.end_offsets.items())},
             "seconds": round(self.seconds, 3),
             "events_per_second": round(self.events_read / self.seconds) if self.seconds else None,
@@ -111,17 +116,36 @@ def rebuild(settings: Settings, con: duckdb.DuckDBPyConnection, lock: threading.
     con.execute(store.ACTIVITY_DDL.format(table=f"activity_current{SUFFIX}"))
     rows: dict[str, ActivityRow] = {}
     seen: set[str] = set()
+    withdrawn: set[str] = set()
+    positions: dict[str, tuple[int, int]] = {}
 
     def distinct() -> Iterator[Envelope]:
         for partition, offset, event in log_events(settings, summary):
             if event.event_id in seen:
                 continue
             seen.add(event.event_id)
-            key = row_key(event.neighbourhood_id, event.channel)
-            rows[key] = evolve_at(rows.get(key), event, partition, offset)
+            if erasure.is_tombstone(event):
+                positions[event.event_id] = (partition, offset)
+            elif event.event_id not in withdrawn:
+                key = row_key(event.neighbourhood_id, event.channel)
+                rows[key] = evolve_at(rows.get(key), event, partition, offset)
             yield event
 
-    views = neighbourhood.replay(tqdm(distinct(), desc="rebuild", unit="event", disable=None))
+    def withdraw(
+        tombstone: Envelope, state: NeighbourhoodState | None
+    ) -> tuple[NeighbourhoodState, tuple[NeighbourhoodView, ...]]:
+        # The same fold again as the live worker's, from the same part of the log.
+        partition, offset = positions.pop(tombstone.event_id)
+        history = event_log.neighbourhood_log(settings, partition, tombstone.neighbourhood_id, offset)
+        again = erasure.refold(tombstone, state, history, partition, offset, committed=offset)
+        rows.update({key: tracked.row for key, tracked in again.activity.items()})
+        withdrawn.update(again.state.withdrawn)
+        summary.withdrawals += 1
+        return again.state, again.views
+
+    views = neighbourhood.replay(
+        tqdm(distinct(), desc="rebuild", unit="event", disable=None), withdraw=withdraw
+    )
     while batch := list(islice(views, WRITE_BATCH)):
         summary.views_written += read_models.write_views(con, batch, suffix=SUFFIX)
     summary.distinct_events = len(seen)

@@ -36,7 +36,8 @@ from events.codec import UndecodableEvent, decode_envelope
 from projections import read_models, retention, store
 from projections.activity import ActivityRow
 from projections.evidence import row as evidence_row
-from projections.neighbourhood import NeighbourhoodView
+from projections.evidence import withdrawal_row
+from projections.neighbourhood import HistoryErased, NeighbourhoodView
 
 log = structlog.get_logger(__name__)
 
@@ -139,9 +140,10 @@ class Sink:
 
     def _write(self, consumer: KafkaConsumer, polled: dict[TopicPartition, list[Any]]) -> None:
         rows: list[ActivityRow] = []
-        views: list[NeighbourhoodView] = []
+        views: list[NeighbourhoodView | HistoryErased] = []
         next_offsets: dict[str, dict[int, int]] = {topic: {} for topic in SINK_TOPICS}
         evidence: list[dict[str, object]] = []
+        withdrawals: list[dict[str, object]] = []
         expired_before = retention.cutoff(self._settings.social_retention_days, datetime.now(UTC))
         for tp, messages in polled.items():
             for message in messages:
@@ -151,11 +153,15 @@ class Sink:
                     if tp.topic == topics.ACTIVITY_UPDATES:
                         rows.append(ActivityRow.model_validate_json(message.value))
                     elif tp.topic == topics.NEIGHBOURHOOD_VIEWS:
-                        views.append(NeighbourhoodView.model_validate_json(message.value))
+                        views.append(_view_or_erasure(message.value))
                     else:
-                        row = evidence_row(decode_envelope(message.value), tp.partition, message.offset)
+                        event = decode_envelope(message.value)
+                        row = evidence_row(event, tp.partition, message.offset)
                         if retention.kept(row, expired_before):
                             evidence.append(row)
+                        withdrawal = withdrawal_row(event)
+                        if withdrawal is not None:
+                            withdrawals.append(withdrawal)
                 except (ValidationError, UndecodableEvent) as exc:
                     # A record the worker or a connector could not have written: keep going, say so.
                     self.stats.undecodable += 1
@@ -173,7 +179,9 @@ class Sink:
                     self._con, rows, topics.ACTIVITY_UPDATES, next_offsets[topics.ACTIVITY_UPDATES]
                 )
             if next_offsets[topics.EVENTS]:
-                written += store.write_events(self._con, evidence, topics.EVENTS, next_offsets[topics.EVENTS])
+                written += store.write_events(
+                    self._con, evidence, topics.EVENTS, next_offsets[topics.EVENTS], withdrawals
+                )
             if next_offsets[topics.NEIGHBOURHOOD_VIEWS]:
                 written += read_models.write_views(
                     self._con, views, topics.NEIGHBOURHOOD_VIEWS, next_offsets[topics.NEIGHBOURHOOD_VIEWS]
@@ -194,6 +202,17 @@ class Sink:
         except KafkaError as exc:
             self.stats.last_error = str(exc)
             log.warning("sink_monitoring_commit_failed", error=str(exc))
+
+
+def _view_or_erasure(value: bytes) -> NeighbourhoodView | HistoryErased:
+    """A message of the views topic: nearly always a view; after a withdrawal, first a ``HistoryErased``."""
+    try:
+        return NeighbourhoodView.model_validate_json(value)
+    except ValidationError as not_a_view:
+        try:
+            return HistoryErased.model_validate_json(value)
+        except ValidationError:
+            raise not_a_view from None
 
 
 def serve(settings: Settings) -> None:

@@ -58,6 +58,14 @@ create table if not exists events (
     source_partition integer not null,
     source_offset bigint not null
 );
+create table if not exists withdrawals (
+    withdrawn_event_id varchar primary key,
+    neighbourhood_id varchar not null,
+    reason varchar not null,
+    requested_by varchar not null,
+    withdrawn_at timestamptz not null,
+    tombstone_event_id varchar not null
+);
 create table if not exists neighbourhoods (
     neighbourhood_id varchar primary key,
     name varchar not null
@@ -177,19 +185,43 @@ _EVENTS_SCHEMA = pa.schema(
 )
 
 
+_WITHDRAWALS_SCHEMA = pa.schema(
+    [
+        ("withdrawn_event_id", pa.string()),
+        ("neighbourhood_id", pa.string()),
+        ("reason", pa.string()),
+        ("requested_by", pa.string()),
+        ("withdrawn_at", pa.timestamp("us", tz="UTC")),
+        ("tombstone_event_id", pa.string()),
+    ]
+)
+
+
 def write_events(
     con: duckdb.DuckDBPyConnection,
     rows: Sequence[Mapping[str, object]],
     topic: str,
     next_offsets: Mapping[int, int],
+    withdrawals: Sequence[Mapping[str, object]] = (),
 ) -> int:
-    """Keep each event once (the first position that carried its id), with the positions read."""
+    """Keep each event once (the first position that carried its id), with the positions read.
+
+    A withdrawal (``withdrawals``) deletes the record it names from the evidence, and keeps it out
+    if it comes again or comes later; the tombstone itself stays, as the record of who asked and why.
+    """
     batch = pa.Table.from_pylist(list(rows), schema=_EVENTS_SCHEMA)
+    withdrawn = pa.Table.from_pylist(list(withdrawals), schema=_WITHDRAWALS_SCHEMA)
     con.begin()
     try:
         con.register("incoming_events", batch)
+        con.register("incoming_withdrawals", withdrawn)
+        con.execute("insert or ignore into withdrawals select * from incoming_withdrawals")
+        con.execute(
+            "delete from events where event_id in (select withdrawn_event_id from incoming_withdrawals)"
+        )
         con.execute(
             "insert or ignore into events select * from incoming_events "
+            "where event_id not in (select withdrawn_event_id from withdrawals) "
             "qualify row_number() over (partition by event_id order by source_partition, source_offset) = 1"
         )
         sink_positions.store(con, topic, next_offsets)
@@ -199,6 +231,7 @@ def write_events(
         raise
     finally:
         con.unregister("incoming_events")
+        con.unregister("incoming_withdrawals")
     return int(batch.num_rows)
 
 

@@ -31,13 +31,14 @@ from faust.serializers import codecs
 from faust.types import TP, EventT
 from pydantic import BaseModel
 
+from engage import event_log
 from engage.settings import Settings
 from events import Envelope, topics
 from events.codec import decode_envelope, encode
-from projections import neighbourhood
+from projections import erasure, neighbourhood
 from projections.activity import TrackedRow, row_key
 from projections.activity import apply_at as apply_activity
-from projections.neighbourhood import NeighbourhoodState
+from projections.neighbourhood import HistoryErased, NeighbourhoodState
 from streams import store as table_store
 from streams import transport
 from streams.stalls import STALL_EXIT_CODE, StallDetector
@@ -142,16 +143,23 @@ def create_app(settings: Settings) -> faust.App:
         return confirmed.get(TP(topics.EVENTS, partition)) or 0
 
     def fold_batch(
-        batch: Sequence[EventT[Any]],
-    ) -> tuple[dict[str, tuple[TrackedRow, EventT[Any]]], dict[str, tuple[NeighbourhoodState, EventT[Any]]]]:
-        """Fold a batch; returns every value its events touched, with the event to file its write under.
+        batch: Sequence[EventT[Any]], histories: dict[tuple[int, int], erasure.History]
+    ) -> tuple[
+        dict[str, tuple[TrackedRow, EventT[Any]]],
+        dict[str, tuple[NeighbourhoodState, EventT[Any]]],
+        dict[str, erasure.Refolded],
+    ]:
+        """Fold a batch; returns every value its events touched, with the event to file its write under,
+        and the neighbourhoods a tombstone folded again (``histories``: their logs, by its position).
 
         A value is touched by a redelivered event too: its current state is written and sent again,
-        in case a crash lost the send that followed the table write.
+        in case a crash lost the send that followed the table write. A redelivered tombstone folds
+        its neighbourhood again, for the same reason.
         """
         rows: dict[str, TrackedRow | None] = {}
         hoods: dict[str, NeighbourhoodState | None] = {}
         origin: dict[str, EventT[Any]] = {}
+        refolded: dict[str, erasure.Refolded] = {}
         for item in batch:
             event = cast(Envelope, item.value)
             partition, offset = item.message.partition, item.message.offset
@@ -159,28 +167,59 @@ def create_app(settings: Settings) -> faust.App:
             claimed_by = seen_events.get(event.event_id)
             if claimed_by is not None and claimed_by != position:
                 continue  # a re-sent record: its first position carried it
+            if claimed_by is None:
+                _as_if_streaming(item)
+                seen_events[event.event_id] = position
             committed = committed_offset(partition)
-            key = row_key(event.neighbourhood_id, event.channel)
+            nid = event.neighbourhood_id
+            if nid not in hoods:
+                hoods[nid] = states.get(nid)
+            history = histories.get((partition, offset))
+            if history is not None:
+                again = erasure.refold(event, hoods[nid], history, partition, offset, committed, params)
+                hoods[nid] = again.state
+                origin[nid] = item
+                refolded[nid] = again
+                for key, tracked in again.activity.items():
+                    rows[key] = tracked
+                    origin[key] = item
+                continue
+            held = hoods[nid]
+            if not erasure.counted(event) or (held is not None and event.event_id in held.withdrawn):
+                continue
+            key = row_key(nid, event.channel)
             if key not in rows:
                 rows[key] = activity.get(key)
             folded = apply_activity(rows[key], event, partition, offset, committed)
             if folded is not None:
                 rows[key] = folded
             origin[key] = item
-            nid = event.neighbourhood_id
-            if nid not in hoods:
-                hoods[nid] = states.get(nid)
-            stepped = neighbourhood.apply_at(hoods[nid], event, partition, offset, committed, params)
+            stepped = neighbourhood.apply_at(held, event, partition, offset, committed, params)
             if stepped is not None:
                 hoods[nid] = stepped[0]
             origin[nid] = item
-            if claimed_by is None:
-                _as_if_streaming(item)
-                seen_events[event.event_id] = position
         return (
             {k: (v, origin[k]) for k, v in rows.items() if v is not None},
             {k: (v, origin[k]) for k, v in hoods.items() if v is not None},
+            refolded,
         )
+
+    async def read_histories(batch: Sequence[EventT[Any]]) -> dict[tuple[int, int], erasure.History]:
+        """The log before each tombstone in the batch that is not below its partition's commit."""
+        histories: dict[tuple[int, int], erasure.History] = {}
+        for item in batch:
+            event = cast(Envelope, item.value)
+            partition, offset = item.message.partition, item.message.offset
+            if not erasure.is_tombstone(event) or offset < committed_offset(partition):
+                continue
+            claimed_by = seen_events.get(event.event_id)
+            if claimed_by is not None and claimed_by != [partition, offset]:
+                continue
+            # In a thread: the consumer's heartbeats run on this loop while the partition is read.
+            histories[(partition, offset)] = await asyncio.to_thread(
+                event_log.neighbourhood_log, settings, partition, event.neighbourhood_id, offset
+            )
+        return histories
 
     async def changelogs_known(patience_s: float = 15.0) -> None:
         """Wait until the consumer knows each changelog's partitions (just created on a new cluster).
@@ -204,7 +243,10 @@ def create_app(settings: Settings) -> faust.App:
             settings.worker_batch_size, within=settings.worker_batch_wait_s
         ):
             try:
-                rows, hoods = fold_batch(batch)
+                histories = (
+                    await read_histories(batch) if any(erasure.is_tombstone(i.value) for i in batch) else {}
+                )
+                rows, hoods, refolded = fold_batch(batch, histories)
                 sends: list[tuple[str, bytes, bytes]] = []
                 for key, (tracked, cause) in rows.items():
                     _as_if_streaming(cause)
@@ -218,7 +260,18 @@ def create_app(settings: Settings) -> faust.App:
                     )
                     _as_if_streaming(cause)
                     states.put(nid, state)
+                    again = refolded.get(nid)
+                    if again is not None:
+                        # The sink drops the neighbourhood's rows, then takes its history folded again.
+                        erased = HistoryErased(neighbourhood_id=nid, withdrawn_event_ids=state.withdrawn)
+                        sends.append((topics.NEIGHBOURHOOD_VIEWS, nid.encode(), encode(erased)))
+                        sends.extend(
+                            (topics.NEIGHBOURHOOD_VIEWS, nid.encode(), encode(v)) for v in again.views
+                        )
+                        log.info("record_withdrawn", neighbourhood=nid, withdrawn=len(state.withdrawn))
                     sends.extend((topics.NEIGHBOURHOOD_VIEWS, nid.encode(), encode(v)) for v in views)
+                    if not views:
+                        continue  # every record of the neighbourhood was withdrawn
                     head = views[-1]
                     for alert in head.alerts:
                         sends.append((topics.TENSION_ALERTS, nid.encode(), encode(alert)))

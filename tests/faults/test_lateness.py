@@ -75,7 +75,9 @@ def arrival_order(events: list[Envelope], late: set[str], seed: int) -> list[Env
     return [e for _, e in sorted(((arrives(e), e) for e in events), key=lambda pair: pair[0])]
 
 
-def tension_rows(views: Iterable[neighbourhood.NeighbourhoodView]) -> list[list[dict[str, str]]]:
+def tension_rows(
+    views: Iterable[neighbourhood.NeighbourhoodView | neighbourhood.HistoryErased],
+) -> list[list[dict[str, str]]]:
     """What the read side's tension tables would hold for these views, read as the API reads them."""
     con = duckdb.connect(":memory:")
     con.execute("set TimeZone = 'UTC'")

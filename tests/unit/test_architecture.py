@@ -13,6 +13,8 @@ SHELL_LIBRARIES = {"faust", "mode", "kafka", "aiokafka", "duckdb", "pyarrow"}
 PURE = [
     *sorted((REPO_ROOT / "events").glob("*.py")),
     REPO_ROOT / "projections" / "activity.py",
+    REPO_ROOT / "projections" / "neighbourhood.py",
+    REPO_ROOT / "projections" / "erasure.py",
     # Connectors map records without the broker; the Kafka publisher is their one shell.
     *sorted(p for p in (REPO_ROOT / "connectors").glob("*.py") if p.name != "kafka_publisher.py"),
 ]

@@ -30,8 +30,8 @@ from events import (
     Theme,
 )
 from events.envelope import GroupCount, IssueRaised
-from projections import neighbourhood, read_models
-from projections.neighbourhood import NeighbourhoodState, NeighbourhoodView
+from projections import erasure, neighbourhood, read_models
+from projections.neighbourhood import HistoryErased, NeighbourhoodState, NeighbourhoodView
 from tests.conftest import T0
 
 NEIGHBOURHOODS = ("N1", "N2", "N3")
@@ -112,8 +112,8 @@ def logs(draw: st.DrawFn) -> list[Envelope]:
     return events + [events[i] for i in resent]
 
 
-def live(log: list[Envelope], data: st.DataObject) -> list[NeighbourhoodView]:
-    """The worker's path: batches, dedupe by id, and crashes.
+def live(log: list[Envelope], data: st.DataObject) -> list[NeighbourhoodView | HistoryErased]:
+    """The worker's path: batches, dedupe by id, withdrawals, and crashes.
 
     Table writes of a batch are kept, but its sends are in flight until the producer is flushed,
     which happens before every commit; a crash loses what is in flight and reads again from the
@@ -126,8 +126,8 @@ def live(log: list[Envelope], data: st.DataObject) -> list[NeighbourhoodView]:
     seen: dict[str, tuple[int, int]] = {}
     committed = {p: 0 for p in partitions}
     position = dict(committed)
-    delivered: list[NeighbourhoodView] = []
-    in_flight: list[NeighbourhoodView] = []
+    delivered: list[NeighbourhoodView | HistoryErased] = []
+    in_flight: list[NeighbourhoodView | HistoryErased] = []
     while any(position[p] < len(events) for p, events in partitions.items()):
         p = data.draw(st.sampled_from([p for p, events in partitions.items() if position[p] < len(events)]))
         size = data.draw(st.integers(1, 8))
@@ -135,12 +135,25 @@ def live(log: list[Envelope], data: st.DataObject) -> list[NeighbourhoodView]:
             (p, o, partitions[p][o]) for o in range(position[p], min(position[p] + size, len(partitions[p])))
         ]
         touched: dict[str, NeighbourhoodState] = {}
+        refolded: dict[str, erasure.Refolded] = {}
         for partition, offset, event in batch:
             claimed = seen.get(event.event_id)
             if claimed is not None and claimed != (partition, offset):
                 continue
             nid = event.neighbourhood_id
             current = touched.get(nid, states.get(nid))
+            if erasure.is_tombstone(event):
+                # As the worker does: the neighbourhood's log before the tombstone, folded again.
+                history = [
+                    (o, e) for o, e in enumerate(partitions[partition][:offset]) if e.neighbourhood_id == nid
+                ]
+                again = erasure.refold(event, current, history, partition, offset, committed[partition])
+                touched[nid], refolded[nid] = again.state, again
+                seen.setdefault(event.event_id, (partition, offset))
+                continue
+            if current is not None and event.event_id in current.withdrawn:
+                seen.setdefault(event.event_id, (partition, offset))
+                continue
             stepped = neighbourhood.apply_at(current, event, partition, offset, committed[partition])
             if stepped is not None:
                 touched[nid] = stepped[0]
@@ -149,6 +162,11 @@ def live(log: list[Envelope], data: st.DataObject) -> list[NeighbourhoodView]:
             seen.setdefault(event.event_id, (partition, offset))
         for nid, state in touched.items():
             states[nid], views = neighbourhood.to_send(state, committed[p])
+            if nid in refolded:
+                in_flight.append(
+                    HistoryErased(neighbourhood_id=nid, withdrawn_event_ids=states[nid].withdrawn)
+                )
+                in_flight.extend(refolded[nid].views)
             in_flight.extend(views)
         position[p] = batch[-1][1] + 1
         if data.draw(st.booleans()):
@@ -164,7 +182,9 @@ def live(log: list[Envelope], data: st.DataObject) -> list[NeighbourhoodView]:
     return delivered + in_flight
 
 
-def tables(views: list[NeighbourhoodView], chunks: list[int]) -> dict[str, list[tuple[object, ...]]]:
+def tables(
+    views: list[NeighbourhoodView | HistoryErased], chunks: list[int]
+) -> dict[str, list[tuple[object, ...]]]:
     con = duckdb.connect()
     con.execute("set TimeZone = 'UTC'")
     con.execute(read_models.ddl())

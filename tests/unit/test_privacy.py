@@ -12,7 +12,7 @@ from connectors.base import Context
 from connectors.canonical import CanonicalConnector
 from connectors.ingest import ListPublisher, run
 from connectors.privacy import pseudonym, redact, scrub
-from events import SocialSignalObserved
+from events import RecordWithdrawn, SocialSignalObserved
 from events.codec import encode
 from tests.conftest import envelope
 
@@ -209,3 +209,15 @@ class TestNameKey:
     )
     def test_names_are_looked_up_without_accents_apostrophes_or_case(self, word: str, key: str) -> None:
         assert lexicon.name_key(word) == key
+
+
+def test_a_withdrawal_names_who_asked_without_their_contact_details() -> None:
+    withdrawal = envelope(
+        RecordWithdrawn(
+            withdrawn_event_id="x1", reason="erasure_request", requested_by="housing, jo.bloggs@camden.gov.uk"
+        )
+    )
+    cleaned, found = scrub(withdrawal, b"salt")
+    assert isinstance(cleaned.payload, RecordWithdrawn)
+    assert "@" not in cleaned.payload.requested_by and cleaned.payload.requested_by.startswith("housing")
+    assert found.counts["email"] == 1
