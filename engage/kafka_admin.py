@@ -36,7 +36,10 @@ def topic_configs(settings: Settings) -> dict[str, dict[str, str]]:
         topics.DEADLETTER: {"retention.ms": str(deadletter_retention_days(settings) * DAY_MS)},
         topics.ACTIVITY_UPDATES: {"cleanup.policy": "compact"},
         # Compacted: a new sink gets every neighbourhood's newest view; full history comes from rebuild.
-        topics.NEIGHBOURHOOD_VIEWS: {"cleanup.policy": "compact"},
+        topics.NEIGHBOURHOOD_VIEWS: {
+            "cleanup.policy": "compact",
+            "max.message.bytes": str(settings.worker_max_message_bytes),
+        },
         topics.TENSION_ALERTS: {"retention.ms": "-1"},
     }
 

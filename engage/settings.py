@@ -115,6 +115,11 @@ class Settings(BaseSettings):
     it fills, and each neighbourhood's state and view is written once for all its events in it. Not
     larger: a state carries the views of record its batch closed until a commit confirms them, and at
     5,000 a busy ward's state outgrew Kafka's 1 MB message limit (docs/performance.md)."""
+    worker_max_message_bytes: int = Field(default=16 * 1024 * 1024, ge=1024 * 1024)
+    """Largest record the worker writes, before compression (LZ4): a neighbourhood's state grows with
+    its distinct voices and the events in its windows, and one with 20,000 events in a year held
+    3.8 MB of JSON (docs/performance.md). Its state changelog and the views topic accept records this
+    size; Kafka's default of 1 MB would stop the worker at such a neighbourhood."""
     worker_batch_wait_s: float = Field(default=0.25, gt=0)
     """How long the worker waits to fill a batch before folding what it has."""
     sink_batch_size: int = Field(default=20000, ge=1)

@@ -121,6 +121,10 @@ def create_app(settings: Settings) -> faust.App:
         topic_replication_factor=1,
         processing_guarantee="at_least_once",
         producer_acks=-1,
+        # States and views are JSON with repeated keys: LZ4 halves them for little CPU, and a busy
+        # neighbourhood's state may be several MB (``worker_max_message_bytes``).
+        producer_compression_type="lz4",
+        producer_max_request_size=settings.worker_max_message_bytes,
         consumer_auto_offset_reset="earliest",
         web_enabled=False,
         table_standby_replicas=0,
@@ -130,7 +134,12 @@ def create_app(settings: Settings) -> faust.App:
     events_topic = app.topic(topics.EVENTS, key_serializer="raw", value_serializer=EVENT_CODEC)
     # Values are the models' own JSON bytes (one encoder, no second pass through faust's json).
     activity_table = app.Table("activity", default=None, value_type=bytes)
-    states_table = app.Table("neighbourhood-state", default=None, value_type=bytes)
+    states_table = app.Table(
+        "neighbourhood-state",
+        default=None,
+        value_type=bytes,
+        extra_topic_configs={"max.message.bytes": str(settings.worker_max_message_bytes)},
+    )
     activity = ParsedTable(activity_table, TrackedRow.model_validate_json)
     states = ParsedTable(states_table, NeighbourhoodState.model_validate_json)
     seen_events = app.Table("seen-events", default=None)

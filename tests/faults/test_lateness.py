@@ -90,10 +90,13 @@ def live_states(settings: Settings) -> Mapping[str, dict[str, object]]:
     """Each neighbourhood's state as the worker last wrote it to its table's changelog."""
     states: dict[str, dict[str, object]] = {}
     changelog = f"{settings.worker_id}-neighbourhood-state-changelog"
+    largest = 0
     for value in kafka_admin.read_all(settings, changelog):
         if value:
+            largest = max(largest, len(value))
             state = json.loads(value)
             states[state["neighbourhood_id"]] = state
+    print(f"largest neighbourhood state written: {largest:,} bytes before compression")  # run with -s
     return states
 
 
