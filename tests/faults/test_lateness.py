@@ -101,14 +101,6 @@ def live_states(settings: Settings) -> Mapping[str, dict[str, object]]:
 
 
 class TestLateEvents:
-    @pytest.mark.xfail(
-        strict=False,
-        reason=(
-            "known, open (issue 7): a ward's state carries the views of record it closed until a commit "
-            "confirms them; with events 24 h out of order over 18 wards it reached 1.36-1.88 MB in 2 of 4 "
-            "runs on 2026-12-04, over Kafka's 1 MB message limit, and the worker failed on every restart"
-        ),
-    )
     def test_out_of_order_within_the_lateness_counts_and_beyond_it_is_counted_too_late(
         self, fault_stack: Settings, neighbourhoods: Neighbourhoods, tmp_path: Path
     ) -> None:
