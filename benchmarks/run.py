@@ -9,7 +9,6 @@ docs/performance.md says what each figure means and how it is taken.
 
 from __future__ import annotations
 
-import importlib
 import json
 import math
 import os
@@ -36,6 +35,7 @@ from benchmarks.workload import MARKER_NEIGHBOURHOOD, Workload
 from engage import kafka_admin, logs, processes
 from engage.settings import REPO_ROOT, Settings
 from projections.api.access import auth_headers
+from projections.briefing import builder
 from projections.service import SINK_TOPICS
 
 log = structlog.get_logger(__name__)
@@ -431,22 +431,16 @@ def analyst(params: Params, settings: Settings, database: Path, spec: querydb.Sp
 
 
 def pack(spec: querydb.Spec, con: duckdb.DuckDBPyConnection, out_dir: Path, results: Results) -> None:
-    """Run 5: ``projections.briefing.build`` for 600 neighbourhoods, when that module is present."""
-    try:
-        module = importlib.import_module("projections.briefing.build")
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and exc.name.startswith("projections.briefing"):
-            results.raw["pack"] = {"absent": True}
-            return
-        raise
+    """Run 5: the TT&CG pack (HTML, PDF, exports, open data) for 600 neighbourhoods of the analyst
+    database, as the scheduled briefing builds it."""
     ids = Workload(spec.neighbourhoods, seed=spec.seed).ids[:PACK_NEIGHBOURHOODS]
     print(f"run 5: TT&CG pack for {len(ids)} neighbourhoods ...", flush=True)
     started = time.perf_counter()
-    module.build(con, "bench", querydb.as_of_end(spec), out_dir, neighbourhoods=ids)
+    manifest = builder.build(con, "bench", querydb.as_of_end(spec), out_dir, neighbourhoods=ids)
     results.raw["pack"] = {
-        "absent": False,
         "seconds": time.perf_counter() - started,
         "neighbourhoods": len(ids),
+        "files": len(manifest.files),
     }
 
 
@@ -567,16 +561,6 @@ def table_rows(params: Params, results: Results) -> list[Row]:
                     "s",
                     at_most(10, "s"),
                     note_for("query_database") or note_for("queries", "not run"),
-                )
-            )
-        elif pk.get("absent"):
-            rows.append(
-                Row(
-                    "5. TT&CG pack, 600 neighbourhoods [PLACEHOLDER]",
-                    None,
-                    "s",
-                    at_most(10, "s"),
-                    "not yet measured: projections.briefing not present",
                 )
             )
         else:
