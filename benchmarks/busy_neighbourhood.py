@@ -1,0 +1,47 @@
+"""What one busy neighbourhood costs as its events pile up: fold time, view time, state size.
+
+    .venv/bin/python -m benchmarks.busy_neighbourhood [EVENTS] [EVERY]     (default 12000, 2000)
+
+Feeds one neighbourhood the benchmark's mix (``benchmarks.workload``, one event every 50 s of event
+time) through the pure fold, and every EVERY events prints: the fold's time per event since the last
+line, the time to build the neighbourhood's view (what the worker does for every touched
+neighbourhood in every batch), and the state's JSON as the worker writes it to its changelog, raw and
+LZ4-compressed as its producer sends it. No Kafka, no faust: CPU of this process only.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import lz4.frame
+
+from benchmarks.workload import Workload
+from events.codec import encode
+from projections import neighbourhood
+from projections.neighbourhood import NeighbourhoodState
+
+
+def main(argv: list[str]) -> None:
+    events = int(argv[0]) if argv else 12_000
+    every = int(argv[1]) if len(argv) > 1 else 2_000
+    feed = list(Workload(neighbourhoods=1, per_second=0.02).events(events))
+    state: NeighbourhoodState | None = None
+    print(f"{'events':>8} {'fold ms/event':>14} {'view ms':>8} {'state bytes':>12} {'lz4 bytes':>10}")
+    started = time.process_time()
+    for index, event in enumerate(feed, start=1):
+        state, _ = neighbourhood.step(state, event)
+        if index % every and index != events:
+            continue
+        fold_ms = (time.process_time() - started) / every * 1000
+        began = time.process_time()
+        neighbourhood.view(state)
+        view_ms = (time.process_time() - began) * 1000
+        raw = encode(state)
+        packed = lz4.frame.compress(raw)
+        print(f"{index:>8,} {fold_ms:>14.3f} {view_ms:>8.1f} {len(raw):>12,} {len(packed):>10,}")
+        started = time.process_time()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
