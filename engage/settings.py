@@ -120,6 +120,10 @@ class Settings(BaseSettings):
     its distinct voices and the events in its windows, and one with 20,000 events in a year held
     3.8 MB of JSON (docs/performance.md). Its state changelog and the views topic accept records this
     size; Kafka's default of 1 MB would stop the worker at such a neighbourhood."""
+    worker_parsed_values: int = Field(default=100_000, ge=0)
+    """How many table values (neighbourhood states, activity rows) the worker keeps parsed beside
+    their bytes, the most recently used (``streams.app.ParsedTable``). A value not held is parsed
+    again when its neighbourhood next has an event: less memory, more CPU (docs/performance.md)."""
     worker_batch_wait_s: float = Field(default=0.25, gt=0)
     """How long the worker waits to fill a batch before folding what it has."""
     sink_batch_size: int = Field(default=20000, ge=1)

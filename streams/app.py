@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import os
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar, cast
 
@@ -71,15 +72,18 @@ class ParsedTable(Generic[Model]):
     """A faust table of one model's JSON bytes, read back without parsing what this process wrote.
 
     Parsing a neighbourhood's state cost more than folding a batch into it (0.9 ms against 0.1 ms
-    per event, ``docs/performance.md``), so the last value written is kept parsed beside the bytes.
-    It is used only while the table still holds those very bytes: a value recovered from the
-    changelog after a rebalance is a new object, and is parsed again.
+    per event, ``docs/performance.md``), so the values last written are kept parsed beside the bytes.
+    A parsed value is used only while the table still holds those very bytes: a value recovered from
+    the changelog after a rebalance is a new object, and is parsed again. At most ``keep`` values are
+    held parsed, the most recently used: a parsed state takes several times its JSON in memory, and
+    the busy neighbourhoods, whose states are the largest to parse, are the ones used most.
     """
 
-    def __init__(self, table: Any, parse: Callable[[bytes], Model]) -> None:
+    def __init__(self, table: Any, parse: Callable[[bytes], Model], keep: int) -> None:
         self._table = table
         self._parse = parse
-        self._parsed: dict[str, tuple[bytes, Model]] = {}
+        self._keep = keep
+        self._parsed: OrderedDict[str, tuple[bytes, Model]] = OrderedDict()
 
     def get(self, key: str) -> Model | None:
         stored = self._table.get(key)
@@ -87,16 +91,23 @@ class ParsedTable(Generic[Model]):
             return None
         held = self._parsed.get(key)
         if held is not None and held[0] is stored:
+            self._parsed.move_to_end(key)
             return held[1]
         value = self._parse(stored)
-        self._parsed[key] = (stored, value)
+        self._hold(key, stored, value)
         return value
 
     def put(self, key: str, value: Model) -> None:
         """Write ``value`` to the table, and so to its changelog, under the current event."""
         blob = encode(value)
         self._table[key] = blob
+        self._hold(key, blob, value)
+
+    def _hold(self, key: str, blob: bytes, value: Model) -> None:
         self._parsed[key] = (blob, value)
+        self._parsed.move_to_end(key)
+        while len(self._parsed) > self._keep:
+            self._parsed.popitem(last=False)
 
 
 def _as_if_streaming(event: EventT[Any]) -> None:
@@ -144,8 +155,8 @@ def create_app(settings: Settings) -> faust.App:
         value_type=bytes,
         extra_topic_configs={"max.message.bytes": str(settings.worker_max_message_bytes)},
     )
-    activity = ParsedTable(activity_table, TrackedRow.model_validate_json)
-    states = ParsedTable(states_table, NeighbourhoodState.model_validate_json)
+    activity = ParsedTable(activity_table, TrackedRow.model_validate_json, settings.worker_parsed_values)
+    states = ParsedTable(states_table, NeighbourhoodState.model_validate_json, settings.worker_parsed_values)
     seen_events = app.Table("seen-events", default=None)
     params = neighbourhood.DEFAULT_PARAMS
 
