@@ -120,7 +120,7 @@ class Settings(BaseSettings):
     its distinct voices and the events in its windows, and one with 20,000 events in a year held
     3.8 MB of JSON (docs/performance.md). Its state changelog and the views topic accept records this
     size; Kafka's default of 1 MB would stop the worker at such a neighbourhood."""
-    worker_parsed_values: int = Field(default=100_000, ge=0)
+    worker_parsed_values: int = Field(default=1000, ge=0)
     """How many table values (neighbourhood states, activity rows) the worker keeps parsed beside
     their bytes, the most recently used (``streams.app.ParsedTable``). A value not held is parsed
     again when its neighbourhood next has an event: less memory, more CPU (docs/performance.md)."""
