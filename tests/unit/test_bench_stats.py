@@ -150,7 +150,7 @@ def test_the_table_gives_ratios_and_verdicts_from_the_raw_figures() -> None:
                 "poll_interval_s": 0.02,
             },
             "rebuild": {"events_read": 1_000_000, "seconds": 4.0},
-            "pack": {"absent": True},
+            "pack": {"seconds": 12.5, "neighbourhoods": 600, "files": 9},
             "queries": {"q": {"direct_s": [0.001] * 10, "service_s": [0.1] * 10}},
             "memory_after_run_2_kb": {"worker": 400 * 1024, "service": 100 * 1024},
         },
@@ -166,9 +166,9 @@ def test_the_table_gives_ratios_and_verdicts_from_the_raw_figures() -> None:
     assert rows["2. publish-to-queryable p99 at 2,000/s"].verdict == "MISS"
     assert rows["4. rebuild from the retained log"].value == 250_000
     assert rows["4. rebuild from the retained log"].verdict == "PASS"
-    placeholder = rows["5. TT&CG pack, 600 neighbourhoods [PLACEHOLDER]"]
-    assert placeholder.note == "not yet measured: projections.briefing not present"
-    assert placeholder.verdict == "n/a"
+    pack = rows["5. TT&CG pack, 600 neighbourhoods"]
+    assert pack.value == 12.5
+    assert pack.verdict == "MISS"
     assert rows["6. q p95, DuckDB"].verdict == "PASS"
     assert rows["6. q p95, POST /query"].verdict == "MISS"
     assert rows["7. worker peak RSS during run 2"].value == 400
