@@ -30,6 +30,18 @@ class LogReadIncomplete(EngageError):
     """The events log could not be read up to the offset asked for."""
 
 
+def log_reader(settings: Settings, client_id: str) -> KafkaConsumer:
+    """A consumer for reading the events log back in bulk, in no group and committing nothing."""
+    return KafkaConsumer(
+        bootstrap_servers=settings.bootstrap_servers,
+        client_id=client_id,
+        enable_auto_commit=False,
+        max_poll_records=5000,
+        fetch_max_bytes=64 * 1024 * 1024,
+        **client_options(settings),
+    )
+
+
 def neighbourhood_log(
     settings: Settings, partition: int, neighbourhood_id: str, before: int
 ) -> list[tuple[int, Envelope]]:
@@ -40,14 +52,7 @@ def neighbourhood_log(
     if before <= 0:
         return found
     tp = TopicPartition(topics.EVENTS, partition)
-    consumer = KafkaConsumer(
-        bootstrap_servers=settings.bootstrap_servers,
-        client_id="engage-withdrawal",
-        enable_auto_commit=False,
-        max_poll_records=5000,
-        fetch_max_bytes=64 * 1024 * 1024,
-        **client_options(settings),
-    )
+    consumer = log_reader(settings, "engage-withdrawal")
     read = 0
     try:
         consumer.assign([tp])

@@ -17,12 +17,11 @@ from itertools import islice
 
 import duckdb
 import structlog
-from kafka import KafkaConsumer, TopicPartition
+from kafka import TopicPartition
 from pydantic import ValidationError
 from tqdm import tqdm
 
 from engage import event_log
-from engage.kafka_auth import client_options
 from engage.settings import Settings
 from events import Envelope, topics
 from events.codec import UndecodableEvent, decode_envelope
@@ -66,14 +65,7 @@ class RebuildSummary:
 
 def log_events(settings: Settings, summary: RebuildSummary) -> Iterator[tuple[int, int, Envelope]]:
     """``(partition, offset, event)`` for the whole events topic as it stands now, partition by partition."""
-    consumer = KafkaConsumer(
-        bootstrap_servers=settings.bootstrap_servers,
-        client_id="engage-rebuild",
-        enable_auto_commit=False,
-        max_poll_records=5000,
-        fetch_max_bytes=64 * 1024 * 1024,
-        **client_options(settings),
-    )
+    consumer = event_log.log_reader(settings, "engage-rebuild")
     try:
         tps = [
             TopicPartition(topics.EVENTS, p)

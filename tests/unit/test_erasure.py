@@ -92,6 +92,22 @@ def never_sent(log: list[Envelope]) -> list[Envelope]:
     return [e for e in log if not erasure.is_tombstone(e) and e.event_id not in gone]
 
 
+def partner_calls(themes: list[Theme]) -> list[Envelope]:
+    """One council report an hour in N1, on each theme in turn."""
+    return [
+        Envelope(
+            event_id=f"c{i}",
+            event_type=EventType.PARTNER_CALL_LOGGED,
+            event_time=T0 + timedelta(hours=i),
+            recorded_time=T0,
+            source="test",
+            neighbourhood_id="N1",
+            payload=PartnerCallLogged(partner="council", theme=theme),
+        )
+        for i, theme in enumerate(themes)
+    ]
+
+
 @HYPOTHESIS
 @given(log=withdrawing_logs(), data=st.data())
 def test_live_withdrawals_give_the_tables_a_rebuild_gives(log: list[Envelope], data: st.DataObject) -> None:
@@ -107,18 +123,7 @@ def test_a_withdrawn_record_leaves_the_tables_as_if_never_sent(log: list[Envelop
 
 
 def test_the_check_can_fail_a_withdrawal_that_changed_nothing_is_seen() -> None:
-    calls = [
-        Envelope(
-            event_id=f"c{i}",
-            event_type=EventType.PARTNER_CALL_LOGGED,
-            event_time=T0 + timedelta(hours=i),
-            recorded_time=T0,
-            source="test",
-            neighbourhood_id="N1",
-            payload=PartnerCallLogged(partner="council", theme=theme),
-        )
-        for i, theme in enumerate([Theme.DRUGS, Theme.NOISE, Theme.DRUGS])
-    ]
+    calls = partner_calls([Theme.DRUGS, Theme.NOISE, Theme.DRUGS])
     log = [*calls, tombstone("c1", "N1", 0)]
     with_noise = tables(list(neighbourhood.replay(calls)), [10_000])
     without = tables(rebuilt(log), [10_000])
@@ -183,18 +188,7 @@ def test_the_evidence_store_forgets_a_withdrawn_record_in_either_order(tmp_path)
 
 
 def test_the_withdrawn_id_is_struck_from_the_alerts_evidence() -> None:
-    calls = [
-        Envelope(
-            event_id=f"c{i}",
-            event_type=EventType.PARTNER_CALL_LOGGED,
-            event_time=T0 + timedelta(hours=i),
-            recorded_time=T0,
-            source="test",
-            neighbourhood_id="N1",
-            payload=PartnerCallLogged(partner="council", theme=Theme.DRUGS),
-        )
-        for i in range(2)
-    ]
+    calls = partner_calls([Theme.DRUGS, Theme.DRUGS])
     head = list(neighbourhood.replay(calls))[-1]
     assert isinstance(head, NeighbourhoodView)
     alert = TensionAlert(
