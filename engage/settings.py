@@ -112,12 +112,12 @@ class Settings(BaseSettings):
     worker_batch_size: int = Field(default=500, ge=1)
     """Most events the worker folds before it writes its tables and emits views. A batch is cut at
     ``worker_batch_wait_s`` too, so at a steady feed it stays small (views appear soon); in a backlog
-    it fills, and each neighbourhood's state and view is written once for all its events in it. Not
-    larger: a state carries the views of record its batch closed until a commit confirms them, and at
-    5,000 a busy ward's state outgrew Kafka's 1 MB message limit (docs/performance.md)."""
+    it fills, and each neighbourhood's state and view is written once for all its events in it. A
+    state carries the views of record its batch closed until a commit confirms them, so a larger
+    batch makes larger states; 2,000 and 5,000 were measured without a clear gain (docs/performance.md)."""
     worker_max_message_bytes: int = Field(default=16 * 1024 * 1024, ge=1024 * 1024)
     """Largest record the worker writes, before compression (LZ4): a neighbourhood's state grows with
-    its distinct voices and the events in its windows, and one with 20,000 events in a year held
+    its distinct voices and the events in its windows, and one fed 20,000 events over 11 days held
     3.8 MB of JSON (docs/performance.md). Its state changelog and the views topic accept records this
     size; Kafka's default of 1 MB would stop the worker at such a neighbourhood."""
     worker_parsed_values: int = Field(default=1000, ge=0)

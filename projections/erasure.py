@@ -15,10 +15,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from events import Channel, Envelope, RecordWithdrawn
+from events import Envelope, RecordWithdrawn
 from projections.activity import ActivityRow, TrackedRow, evolve_at, row_key
 from projections.neighbourhood import (
     DEFAULT_PARAMS,
+    HistoryErased,
     NeighbourhoodState,
     NeighbourhoodView,
     Params,
@@ -39,6 +40,13 @@ class Refolded:
     """Its views of record, every period, oldest first (the newest view comes from ``state``)."""
     activity: dict[str, TrackedRow]
     """Its activity rows, one per channel it was ever heard on (a channel left with no event reads 0)."""
+
+    def announced(self) -> tuple[HistoryErased | NeighbourhoodView, ...]:
+        """What goes to the views topic, in order: the erasure, then every view of record."""
+        erased = HistoryErased(
+            neighbourhood_id=self.state.neighbourhood_id, withdrawn_event_ids=self.state.withdrawn
+        )
+        return (erased, *self.views)
 
 
 def is_tombstone(event: Envelope) -> bool:
@@ -106,8 +114,3 @@ def refold(
         views=tuple(closed_views),
         activity={k: TrackedRow(row=r, applied=tuple(row_applied.get(k, ()))) for k, r in rows.items()},
     )
-
-
-def counted(event: Envelope) -> bool:
-    """Whether the event is folded into the projections at all (a tombstone only changes which are)."""
-    return event.channel is not Channel.CORRECTION

@@ -299,10 +299,12 @@ class HistoryErased(Frozen):
 
 
 Withdrawal = Callable[
-    [Envelope, NeighbourhoodState | None], tuple[NeighbourhoodState, tuple[NeighbourhoodView, ...]]
+    [Envelope, NeighbourhoodState | None],
+    tuple[NeighbourhoodState, tuple[HistoryErased | NeighbourhoodView, ...]],
 ]
-"""Folds a neighbourhood again for a tombstone: its state before, to its state and views of record
-after (``projections.erasure.refold`` over the neighbourhood's log up to the tombstone)."""
+"""Folds a neighbourhood again for a tombstone: its state before, to its state after and what that
+sends (``projections.erasure.refold`` over the neighbourhood's log up to the tombstone, then
+``Refolded.announced``)."""
 
 
 def replay(
@@ -325,9 +327,8 @@ def replay(
         if isinstance(event.payload, RecordWithdrawn):
             if withdraw is None:
                 raise ValueError("a log with withdrawals replays only with `withdraw` (projections.erasure)")
-            states[nid], views = withdraw(event, state)
-            yield HistoryErased(neighbourhood_id=nid, withdrawn_event_ids=states[nid].withdrawn)
-            yield from views
+            states[nid], announced = withdraw(event, state)
+            yield from announced
             continue
         if state is not None and event.event_id in state.withdrawn:
             continue

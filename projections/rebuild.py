@@ -27,7 +27,7 @@ from events import Envelope, topics
 from events.codec import UndecodableEvent, decode_envelope
 from projections import erasure, neighbourhood, read_models, store
 from projections.activity import ActivityRow, evolve_at, row_key
-from projections.neighbourhood import NeighbourhoodState, NeighbourhoodView
+from projections.neighbourhood import HistoryErased, NeighbourhoodState, NeighbourhoodView
 
 log = structlog.get_logger(__name__)
 
@@ -125,7 +125,7 @@ def rebuild(settings: Settings, con: duckdb.DuckDBPyConnection, lock: threading.
 
     def withdraw(
         tombstone: Envelope, state: NeighbourhoodState | None
-    ) -> tuple[NeighbourhoodState, tuple[NeighbourhoodView, ...]]:
+    ) -> tuple[NeighbourhoodState, tuple[HistoryErased | NeighbourhoodView, ...]]:
         # The same fold again as the live worker's, from the same part of the log.
         partition, offset = positions.pop(tombstone.event_id)
         history = event_log.neighbourhood_log(settings, partition, tombstone.neighbourhood_id, offset)
@@ -133,7 +133,7 @@ def rebuild(settings: Settings, con: duckdb.DuckDBPyConnection, lock: threading.
         rows.update({key: tracked.row for key, tracked in again.activity.items()})
         withdrawn.update(again.state.withdrawn)
         summary.withdrawals += 1
-        return again.state, again.views
+        return again.state, again.announced()
 
     views = neighbourhood.replay(
         tqdm(distinct(), desc="rebuild", unit="event", disable=None), withdraw=withdraw

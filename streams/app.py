@@ -39,7 +39,7 @@ from events.codec import decode_envelope, encode
 from projections import erasure, neighbourhood
 from projections.activity import TrackedRow, row_key
 from projections.activity import apply_at as apply_activity
-from projections.neighbourhood import HistoryErased, NeighbourhoodState
+from projections.neighbourhood import NeighbourhoodState
 from streams import store as table_store
 from streams import transport
 from streams.stalls import STALL_EXIT_CODE, StallDetector
@@ -137,7 +137,7 @@ def create_app(settings: Settings) -> faust.App:
         producer_compression_type="lz4",
         producer_max_request_size=settings.worker_max_message_bytes,
         # faust's 16 KB batches held two to five views each: one produce request per handful, and
-        # the socket writes and request building were a sixth of the worker's CPU (docs/performance.md).
+        # sending them was a seventh of the worker's samples in a profile (docs/performance.md).
         producer_max_batch_size=1024 * 1024,
         producer_linger=0.005,
         consumer_auto_offset_reset="earliest",
@@ -166,6 +166,11 @@ def create_app(settings: Settings) -> faust.App:
         confirmed: dict[TP, int] = app.consumer.confirmed  # type: ignore[attr-defined]
         return confirmed.get(TP(topics.EVENTS, partition)) or 0
 
+    def resent(claimed_by: list[int] | None, partition: int, offset: int) -> bool:
+        """Whether ``seen-events`` gives the event's id to another position: a re-sent record, which
+        its first position carried."""
+        return claimed_by is not None and claimed_by != [partition, offset]
+
     def fold_batch(
         batch: Sequence[EventT[Any]], histories: dict[tuple[int, int], erasure.History]
     ) -> tuple[
@@ -187,13 +192,12 @@ def create_app(settings: Settings) -> faust.App:
         for item in batch:
             event = cast(Envelope, item.value)
             partition, offset = item.message.partition, item.message.offset
-            position = [partition, offset]
             claimed_by = seen_events.get(event.event_id)
-            if claimed_by is not None and claimed_by != position:
-                continue  # a re-sent record: its first position carried it
+            if resent(claimed_by, partition, offset):
+                continue
             if claimed_by is None:
                 _as_if_streaming(item)
-                seen_events[event.event_id] = position
+                seen_events[event.event_id] = [partition, offset]
             committed = committed_offset(partition)
             nid = event.neighbourhood_id
             if nid not in hoods:
@@ -209,8 +213,8 @@ def create_app(settings: Settings) -> faust.App:
                     origin[key] = item
                 continue
             held = hoods[nid]
-            if not erasure.counted(event) or (held is not None and event.event_id in held.withdrawn):
-                continue
+            if erasure.is_tombstone(event) or (held is not None and event.event_id in held.withdrawn):
+                continue  # a tombstone below the commit (already folded), or a withdrawn record
             key = row_key(nid, event.channel)
             if key not in rows:
                 rows[key] = activity.get(key)
@@ -236,8 +240,7 @@ def create_app(settings: Settings) -> faust.App:
             partition, offset = item.message.partition, item.message.offset
             if not erasure.is_tombstone(event) or offset < committed_offset(partition):
                 continue
-            claimed_by = seen_events.get(event.event_id)
-            if claimed_by is not None and claimed_by != [partition, offset]:
+            if resent(seen_events.get(event.event_id), partition, offset):
                 continue
             # In a thread: the consumer's heartbeats run on this loop while the partition is read.
             histories[(partition, offset)] = await asyncio.to_thread(
@@ -267,9 +270,7 @@ def create_app(settings: Settings) -> faust.App:
             settings.worker_batch_size, within=settings.worker_batch_wait_s
         ):
             try:
-                histories = (
-                    await read_histories(batch) if any(erasure.is_tombstone(i.value) for i in batch) else {}
-                )
+                histories = await read_histories(batch)
                 rows, hoods, refolded = fold_batch(batch, histories)
                 sends: list[tuple[str, bytes, bytes]] = []
                 for key, (tracked, cause) in rows.items():
@@ -287,10 +288,8 @@ def create_app(settings: Settings) -> faust.App:
                     again = refolded.get(nid)
                     if again is not None:
                         # The sink drops the neighbourhood's rows, then takes its history folded again.
-                        erased = HistoryErased(neighbourhood_id=nid, withdrawn_event_ids=state.withdrawn)
-                        sends.append((topics.NEIGHBOURHOOD_VIEWS, nid.encode(), encode(erased)))
                         sends.extend(
-                            (topics.NEIGHBOURHOOD_VIEWS, nid.encode(), encode(v)) for v in again.views
+                            (topics.NEIGHBOURHOOD_VIEWS, nid.encode(), encode(m)) for m in again.announced()
                         )
                         log.info("record_withdrawn", neighbourhood=nid, withdrawn=len(state.withdrawn))
                     sends.extend((topics.NEIGHBOURHOOD_VIEWS, nid.encode(), encode(v)) for v in views)

@@ -4,55 +4,26 @@ agrees, and the record sent again after its tombstone stays out."""
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from engage import processes
 from engage.settings import Settings
-from events import (
-    Envelope,
-    EventType,
-    PartnerCallLogged,
-    Payload,
-    RecordWithdrawn,
-    SocialSignalObserved,
-    Theme,
-)
+from events import PartnerCallLogged, RecordWithdrawn, Theme
 from tests.integration.conftest import query, rebuild, send, snapshot
+from tests.integration.test_intelligence import START, Scenario, post
 
 pytestmark = pytest.mark.integration
 
-START = datetime(2027, 6, 1, tzinfo=UTC)
-
 
 def test_a_withdrawn_record_leaves_every_projection_the_evidence_and_duckdb(stack: Settings) -> None:
-    run = uuid.uuid4().hex[:8]
-    hood = f"W{run}"
-
-    def event(n: int, at: datetime, payload: Payload) -> Envelope:
-        return Envelope(
-            event_id=f"{run}-{n}",
-            event_type=payload.event_type,
-            event_time=at,
-            recorded_time=at + timedelta(minutes=1),
-            source="scenario",
-            neighbourhood_id=hood,
-            payload=payload,
-        )
-
-    posts = [
-        event(
-            i,
-            START + timedelta(hours=i),
-            SocialSignalObserved(platform="x", author=f"p_a{i}", theme=Theme.NOISE),
-        )
-        for i in range(6)
-    ]
+    s = Scenario()
+    hood = s.hood("W")
+    posts = [s.event("W", START + timedelta(hours=i), post(f"p_a{i}", Theme.NOISE)) for i in range(6)]
     # The record to withdraw: the neighbourhood's only drugs report, in an hour of its own.
-    report = event(
-        99,
+    report = s.event(
+        "W",
         START + timedelta(hours=2, minutes=30),
         PartnerCallLogged(partner="council", theme=Theme.DRUGS, description="report about a flat"),
     )
@@ -84,16 +55,10 @@ def test_a_withdrawn_record_leaves_every_projection_the_evidence_and_duckdb(stac
     assert themes() == {"noise", "drugs"} and "drugs" in history_themes()
     assert report.event_id in evidence() and partner_calls() == 1
 
-    withdrawal = Envelope(
-        event_id=f"{run}-withdraw",
-        event_type=EventType.RECORD_WITHDRAWN,
-        event_time=START + timedelta(days=1),
-        recorded_time=START + timedelta(days=1),
-        source="scenario",
-        neighbourhood_id=hood,
-        payload=RecordWithdrawn(
-            withdrawn_event_id=report.event_id, reason="sent_in_error", requested_by="council"
-        ),
+    withdrawal = s.event(
+        "W",
+        START + timedelta(days=1),
+        RecordWithdrawn(withdrawn_event_id=report.event_id, reason="sent_in_error", requested_by="council"),
     )
     send(stack, [withdrawal])
     processes.wait(stack, timeout=120)

@@ -73,7 +73,7 @@ def rebuilt(log: list[Envelope]) -> list[NeighbourhoodView | HistoryErased]:
 
     def withdraw(
         event: Envelope, state: NeighbourhoodState | None
-    ) -> tuple[NeighbourhoodState, tuple[NeighbourhoodView, ...]]:
+    ) -> tuple[NeighbourhoodState, tuple[HistoryErased | NeighbourhoodView, ...]]:
         p, offset = first[event.event_id]
         history = [
             (o, e)
@@ -81,7 +81,7 @@ def rebuilt(log: list[Envelope]) -> list[NeighbourhoodView | HistoryErased]:
             if e.neighbourhood_id == event.neighbourhood_id
         ]
         again = erasure.refold(event, state, history, p, offset, committed=offset)
-        return again.state, again.views
+        return again.state, again.announced()
 
     return list(neighbourhood.replay(log, withdraw=withdraw))
 

@@ -163,10 +163,7 @@ def live(log: list[Envelope], data: st.DataObject) -> list[NeighbourhoodView | H
         for nid, state in touched.items():
             states[nid], views = neighbourhood.to_send(state, committed[p])
             if nid in refolded:
-                in_flight.append(
-                    HistoryErased(neighbourhood_id=nid, withdrawn_event_ids=states[nid].withdrawn)
-                )
-                in_flight.extend(refolded[nid].views)
+                in_flight.extend(refolded[nid].announced())
             in_flight.extend(views)
         position[p] = batch[-1][1] + 1
         if data.draw(st.booleans()):
