@@ -116,7 +116,7 @@ class Settings(BaseSettings):
     state carries the views of record its batch closed until a commit confirms them, so a larger
     batch makes larger states; 2,000 and 5,000 were measured without a clear gain (docs/performance.md)."""
     worker_max_message_bytes: int = Field(default=16 * 1024 * 1024, ge=1024 * 1024)
-    """Largest record the worker writes, before compression (LZ4): a neighbourhood's state grows with
+    """Largest record the worker writes, before compression (zstd): a neighbourhood's state grows with
     its distinct voices and the events in its windows, and one fed 20,000 events over 11 days held
     3.8 MB of JSON (docs/performance.md). Its state changelog and the views topic accept records this
     size; Kafka's default of 1 MB would stop the worker at such a neighbourhood."""

@@ -146,7 +146,7 @@ def evolve(
             "recorded_at": event.recorded_time
             if state.recorded_at is None
             else max(state.recorded_at, event.recorded_time),
-            "priority": priority_model.evolve(state.priority, event),
+            "priority": priority_model.evolve(state.priority, event, params.priority),
             "tension": tension_model.evolve(state.tension, event, params.tension),
             "coverage": coverage_model.evolve(state.coverage, event),
             "feedback": feedback_model.evolve(state.feedback, event),

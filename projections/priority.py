@@ -20,6 +20,10 @@ What a theme's score rewards, and why:
 
 The fold is a join of maxima (each voice keeps its latest time and its largest weight), so it is
 commutative, associative and idempotent: the order and repetition of events do not change a score.
+The fold also keeps, per theme and channel, the sums a score needs (``ThemeTally``), so a view costs
+per theme, not per voice: a busy neighbourhood has thousands of voices and is scored at every batch.
+The sums are exact integers (the recency of a voice is ``weight * 2**((t - era)/half_life)`` in units
+of 2**-52, its seldom-heard count in units of 2**-40), so they too do not depend on event order.
 Recorded crime is context (shown beside a theme, never a voice): a record is a fact about offending,
 not a resident's view. The worker's ``seen-events`` table drops repeated events before they reach a
 fold, so the recorded-crime count does not need to be idempotent itself.
@@ -27,9 +31,10 @@ fold, so the recorded-crime count does not need to be idempotent itself.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Annotated
 
@@ -124,6 +129,9 @@ class PriorityParams(Frozen):
     """How many of the ranked themes ``divergence`` compares with the agreed priorities."""
 
 
+DEFAULT_PARAMS = PriorityParams()
+
+
 class Voice(Frozen):
     """One voice behind a theme, or behind the neighbourhood's total.
 
@@ -158,6 +166,30 @@ class Voice(Frozen):
         return min(float(self.weight), math.fsum(c for g, c in self.groups.items() if g in seldom_groups))
 
 
+class ThemeTally(Frozen):
+    """One theme's voices on one channel, summed as a score needs them (exact integers)."""
+
+    voices: int = 0
+    """Distinct voices."""
+    weight: int = 0
+    """Their weights summed: people, counting a meeting's votes and a partner feed's count."""
+    seldom: int = 0
+    """Their seldom-heard people (``Voice.seldom_heard``) summed, in units of 2**-``SELDOM_BITS``."""
+    recency: Mapping[int, int] = Field(default_factory=dict)
+    """Per era (``ERA_HALF_LIVES`` half-lives from the epoch), ``weight * 2**((t - era start) /
+    half_life)`` summed over the voices last heard in it, in units of 2**-52; a view scales it to its
+    ``as_of``. Empty eras are dropped, so equal sums are equal mappings."""
+
+
+ERA_HALF_LIVES = 64
+"""An era's length in half-lives: a voice's term stays below 2**64 times its weight, so neither the
+float nor the integer sum grows with the years since the epoch."""
+SELDOM_BITS = 40
+"""Seldom-heard counts are kept to 2**-40 of a person (a meeting's groups are scaled to its votes, so
+counts may be fractions); no score shows a difference that small."""
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 class PriorityState(Frozen):
     """What the priority model remembers about one neighbourhood."""
 
@@ -168,6 +200,15 @@ class PriorityState(Frozen):
     recorded_crimes: Mapping[Theme, int] = Field(default_factory=dict)
     agreed: Mapping[Theme, AwareDatetime] = Field(default_factory=dict)
     """When a PACT or beat meeting last agreed each theme as a priority."""
+    tallies: Mapping[Theme, Mapping[Channel, ThemeTally]] = Field(default_factory=dict)
+    """``theme_voices`` summed per theme and channel for the parameters ``basis`` names."""
+    channel_weight: Mapping[Channel, int] = Field(default_factory=dict)
+    """``voices``' weights summed per channel: a selection's ``n`` without a pass over the voices."""
+    latest: AwareDatetime | None = None
+    """The latest ``last_time`` of any voice: a score as of an earlier time takes the slow path."""
+    basis: str = ""
+    """Which half-life and seldom-heard groups ``tallies`` were summed for (``_basis``); a state
+    scored or folded with other parameters has its sums worked out again from the voices."""
 
     def current_agreement(self) -> frozenset[Theme]:
         """The priorities of the latest PACT/beat meeting that agreed any: earlier ones are superseded."""
@@ -213,13 +254,6 @@ class Divergence(Frozen):
 
 def _group(label: str) -> str:
     return label.strip().lower()
-
-
-def _add(voices: Mapping[str, Voice], key: str, voice: Voice) -> dict[str, Voice]:
-    merged = dict(voices)
-    previous = merged.get(key)
-    merged[key] = voice if previous is None else previous.merge(voice)
-    return merged
 
 
 def _contributions(event: Envelope) -> tuple[list[tuple[str, Voice]], list[tuple[Theme, str, Voice]]]:
@@ -271,9 +305,94 @@ def _contributions(event: Envelope) -> tuple[list[tuple[str, Voice]], list[tuple
     return [], []
 
 
-def evolve(state: PriorityState | None, event: Envelope) -> PriorityState:
+def _basis(params: PriorityParams) -> str:
+    groups = ",".join(sorted(params.seldom_heard_groups))
+    return hashlib.blake2b(f"{params.half_life_days!r}|{groups}".encode(), digest_size=8).hexdigest()
+
+
+def _seconds(when: datetime) -> float:
+    return (when - _EPOCH).total_seconds()
+
+
+def _recency_term(voice: Voice, half_life_s: float) -> tuple[int, int]:
+    """The voice's era and ``weight * 2**((t - era start) / half_life)`` in units of 2**-52.
+
+    The term is at least 1, so its float's last bit is worth at least 2**-52 and the integer is exact.
+    """
+    t = _seconds(voice.last_time)
+    era_length = half_life_s * ERA_HALF_LIVES
+    era = math.floor(t / era_length)
+    term = voice.weight * math.pow(2.0, max(0.0, t - era * era_length) / half_life_s)
+    return era, int(math.ldexp(term, 52))
+
+
+def _seldom_units(voice: Voice, seldom_groups: frozenset[str]) -> int:
+    return round(math.ldexp(voice.seldom_heard(seldom_groups), SELDOM_BITS))
+
+
+class _TallyDelta:
+    """Changes to a state's sums while one event is folded: copies are made once per touched entry."""
+
+    __slots__ = ("channel_weight", "half_life_s", "seldom_groups", "tallies")
+
+    def __init__(self, state: PriorityState, params: PriorityParams) -> None:
+        self.tallies = {theme: dict(by_channel) for theme, by_channel in state.tallies.items()}
+        self.channel_weight = dict(state.channel_weight)
+        self.half_life_s = params.half_life_days * SECONDS_PER_DAY
+        self.seldom_groups = params.seldom_heard_groups
+
+    def voice(self, before: Voice | None, after: Voice) -> None:
+        self.channel_weight[after.channel] = (
+            self.channel_weight.get(after.channel, 0) + after.weight - (before.weight if before else 0)
+        )
+
+    def theme_voice(self, theme: Theme, before: Voice | None, after: Voice) -> None:
+        by_channel = self.tallies.setdefault(theme, {})
+        tally = by_channel.get(after.channel) or ThemeTally()
+        recency = dict(tally.recency)
+        seldom = tally.seldom + _seldom_units(after, self.seldom_groups)
+        if before is not None:
+            era, term = _recency_term(before, self.half_life_s)
+            recency[era] -= term
+            if not recency[era]:
+                del recency[era]
+            seldom -= _seldom_units(before, self.seldom_groups)
+        era, term = _recency_term(after, self.half_life_s)
+        recency[era] = recency.get(era, 0) + term
+        by_channel[after.channel] = ThemeTally(
+            voices=tally.voices + (before is None),
+            weight=tally.weight + after.weight - (before.weight if before else 0),
+            seldom=seldom,
+            recency=recency,
+        )
+
+
+def _summed(state: PriorityState, params: PriorityParams) -> PriorityState:
+    """``state`` with its sums worked out from its voices for ``params`` (a change of parameters)."""
+    delta = _TallyDelta(PriorityState(neighbourhood_id=state.neighbourhood_id), params)
+    for voice in state.voices.values():
+        delta.voice(None, voice)
+    for theme, theme_voices in state.theme_voices.items():
+        for voice in theme_voices.values():
+            delta.theme_voice(theme, None, voice)
+    return state.model_copy(
+        update={
+            "tallies": delta.tallies,
+            "channel_weight": delta.channel_weight,
+            "latest": max((v.last_time for v in state.voices.values()), default=None),
+            "basis": _basis(params),
+        }
+    )
+
+
+def evolve(
+    state: PriorityState | None, event: Envelope, params: PriorityParams | None = None
+) -> PriorityState:
     """The neighbourhood's state after one more event; ``state`` is None for one never seen."""
-    current = state or PriorityState(neighbourhood_id=event.neighbourhood_id)
+    params = params or DEFAULT_PARAMS
+    current = state or PriorityState(neighbourhood_id=event.neighbourhood_id, basis=_basis(params))
+    if current.basis != _basis(params):
+        current = _summed(current, params)
     payload = event.payload
     update: dict[str, object] = {}
     if isinstance(payload, CrimeRecorded):
@@ -291,22 +410,33 @@ def evolve(state: PriorityState | None, event: Envelope) -> PriorityState:
         update["agreed"] = agreed
     everyone, by_theme = _contributions(event)
     if everyone:
-        voices: Mapping[str, Voice] = current.voices
+        delta = _TallyDelta(current, params)
+        voices = dict(current.voices)
         for key, voice in everyone:
-            voices = _add(voices, key, voice)
+            before = voices.get(key)
+            voices[key] = after = voice if before is None else before.merge(voice)
+            delta.voice(before, after)
         theme_voices = dict(current.theme_voices)
         for theme, key, voice in by_theme:
-            theme_voices[theme] = _add(theme_voices.get(theme, {}), key, voice)
+            kept = dict(theme_voices.get(theme, {}))
+            before = kept.get(key)
+            kept[key] = after = voice if before is None else before.merge(voice)
+            theme_voices[theme] = kept
+            delta.theme_voice(theme, before, after)
         update["voices"] = voices
         update["theme_voices"] = theme_voices
+        update["tallies"] = delta.tallies
+        update["channel_weight"] = delta.channel_weight
+        latest = current.latest
+        update["latest"] = event.event_time if latest is None else max(latest, event.event_time)
     return current.model_copy(update=update) if update else current
 
 
-def fold(events: Iterable[Envelope]) -> dict[str, PriorityState]:
+def fold(events: Iterable[Envelope], params: PriorityParams | None = None) -> dict[str, PriorityState]:
     """Every neighbourhood's state from a sequence of events."""
     states: dict[str, PriorityState] = {}
     for event in events:
-        states[event.neighbourhood_id] = evolve(states.get(event.neighbourhood_id), event)
+        states[event.neighbourhood_id] = evolve(states.get(event.neighbourhood_id), event, params)
     return states
 
 
@@ -334,15 +464,16 @@ def _age_days(as_of: datetime, when: datetime) -> float:
 
 
 class _Tally:
-    """One theme's voices as a score needs them, in the order they are kept (so sums are exact)."""
+    """One theme's voices in a selection of channels, as a score needs them."""
 
-    __slots__ = ("channels", "recency_terms", "seldom_terms", "weight")
+    __slots__ = ("channels", "recency", "seldom", "weight")
 
-    def __init__(self) -> None:
-        self.weight = 0
-        self.recency_terms: list[float] = []
-        self.seldom_terms: list[float] = []
-        self.channels: set[Channel] = set()
+    def __init__(self, weight: int, recency: float, seldom: float, channels: set[Channel]) -> None:
+        self.weight = weight
+        self.recency = recency
+        """``weight * 2**(-age / half_life)`` summed over the voices."""
+        self.seldom = seldom
+        self.channels = channels
 
 
 ELSEWHERE: frozenset[Channel] = frozenset({Channel.SURVEY, Channel.PARTNER_CALL, Channel.SOCIAL})
@@ -357,10 +488,49 @@ def _tallies(
 ) -> list[tuple[int, dict[Theme, _Tally]]]:
     """Per selection of channels (None: all), the neighbourhood's voices and each theme's tally.
 
-    One pass over the voices serves every selection: a voice's decay and seldom-heard share are
-    worked out once, however many selections keep it.
+    From the sums the fold keeps, when they were kept for ``params`` and no voice is later than
+    ``as_of``; otherwise from every voice (``_tallies_by_voice``, the definition the sums follow).
     """
-    results: list[tuple[int, dict[Theme, _Tally]]] = [
+    if state.basis != _basis(params) or (state.latest is not None and state.latest > as_of):
+        return _tallies_by_voice(state, as_of, params, selections)
+    half_life_s = params.half_life_days * SECONDS_PER_DAY
+    era_length = half_life_s * ERA_HALF_LIVES
+    now = _seconds(as_of)
+    results: list[tuple[int, dict[Theme, _Tally]]] = []
+    for only in selections:
+        n = sum(w for c, w in state.channel_weight.items() if only is None or c in only)
+        tallies: dict[Theme, _Tally] = {}
+        for theme, by_channel in state.tallies.items():
+            kept = [(c, t) for c, t in by_channel.items() if t.voices and (only is None or c in only)]
+            if not kept:
+                continue
+            eras: dict[int, int] = {}
+            for _, tally in kept:
+                for era, units in tally.recency.items():
+                    eras[era] = eras.get(era, 0) + units
+            recency = math.fsum(
+                units / (1 << 52) * math.pow(2.0, -(now - era * era_length) / half_life_s)
+                for era, units in eras.items()
+            )
+            tallies[theme] = _Tally(
+                weight=sum(t.weight for _, t in kept),
+                recency=recency,
+                seldom=sum(t.seldom for _, t in kept) / (1 << SELDOM_BITS),
+                channels={c for c, _ in kept},
+            )
+        results.append((n, tallies))
+    return results
+
+
+def _tallies_by_voice(
+    state: PriorityState,
+    as_of: datetime,
+    params: PriorityParams,
+    selections: tuple[frozenset[Channel] | None, ...],
+) -> list[tuple[int, dict[Theme, _Tally]]]:
+    """``_tallies`` from every voice: for parameters other than the fold's, or an earlier ``as_of``
+    (a voice heard after it counts as now). One pass serves every selection."""
+    results: list[tuple[int, dict[Theme, tuple[list[int], list[float], list[float], set[Channel]]]]] = [
         (sum(v.weight for v in state.voices.values() if only is None or v.channel in only), {})
         for only in selections
     ]
@@ -368,17 +538,24 @@ def _tallies(
         for voice in theme_voices.values():
             recency = voice.weight * decay(_age_days(as_of, voice.last_time), params.half_life_days)
             seldom = voice.seldom_heard(params.seldom_heard_groups)
-            for (_, tallies), only in zip(results, selections, strict=True):
+            for (_, terms), only in zip(results, selections, strict=True):
                 if only is not None and voice.channel not in only:
                     continue
-                tally = tallies.get(theme)
-                if tally is None:
-                    tally = tallies[theme] = _Tally()
-                tally.weight += voice.weight
-                tally.recency_terms.append(recency)
-                tally.seldom_terms.append(seldom)
-                tally.channels.add(voice.channel)
-    return results
+                weights, recencies, seldoms, channels = terms.setdefault(theme, ([], [], [], set()))
+                weights.append(voice.weight)
+                recencies.append(recency)
+                seldoms.append(seldom)
+                channels.add(voice.channel)
+    return [
+        (
+            n,
+            {
+                theme: _Tally(sum(w), math.fsum(r), math.fsum(s), channels)
+                for theme, (w, r, s, channels) in terms.items()
+            },
+        )
+        for n, terms in results
+    ]
 
 
 def _ranked(
@@ -390,10 +567,10 @@ def _ranked(
         k = tally.weight
         breadth = wilson_lower_bound(k, n, params.z)
         harm = params.harm.get(theme, 1.0)
-        recency = math.fsum(tally.recency_terms) / k
+        recency = tally.recency / k
         heard = tuple(sorted(tally.channels, key=lambda c: c.value))
         channel_factor = 1 + params.channel_step * (len(heard) - 1)
-        seldom_share = math.fsum(tally.seldom_terms) / k
+        seldom_share = tally.seldom / k
         uplift = 1 + params.seldom_heard_uplift * seldom_share
         value = breadth * harm * recency * channel_factor * uplift
         parts: dict[str, object] = {

@@ -132,9 +132,11 @@ def create_app(settings: Settings) -> faust.App:
         topic_replication_factor=1,
         processing_guarantee="at_least_once",
         producer_acks=-1,
-        # States and views are JSON with repeated keys: LZ4 halves them for little CPU, and a busy
-        # neighbourhood's state may be several MB (``worker_max_message_bytes``).
-        producer_compression_type="lz4",
+        # States and views are JSON with repeated keys, and a busy neighbourhood's state may be several
+        # MB (``worker_max_message_bytes``). aiokafka's LZ4 is level 9 (LZ4 HC), 76 MB/s here and a
+        # tenth of the worker's samples; zstd packs twice as tight at 580 MB/s
+        # (``benchmarks.busy_neighbourhood``, docs/performance.md).
+        producer_compression_type="zstd",
         producer_max_request_size=settings.worker_max_message_bytes,
         # faust's 16 KB batches held two to five views each: one produce request per handful, and
         # sending them was a seventh of the worker's samples in a profile (docs/performance.md).

@@ -283,3 +283,51 @@ class TestProperties:
 
 def test_the_model_imports_no_shell_library() -> None:
     assert not imported_roots(REPO_ROOT / "projections" / "priority.py") & SHELL_LIBRARIES
+
+
+class TestKeptSums:
+    """A view scores from the sums the fold keeps; they must agree with scoring every voice."""
+
+    @settings(max_examples=40, deadline=None)
+    @given(seed=st.integers(0, 10_000), days=st.floats(0, 400))
+    def test_the_kept_sums_score_as_every_voice_does(self, seed: int, days: float) -> None:
+        events = list(generate(["N1", "N2"], 150, seed=seed))
+        as_of = max(e.event_time for e in events) + timedelta(days=days)
+        for state in fold(events).values():
+            assert state.basis  # the fast path is the one under test
+            kept = score(state, as_of)
+            every = _score_by_voice(state, as_of)
+            assert [(r.rank, r.theme, r.voices, r.neighbourhood_voices, r.channels) for r in kept] == [
+                (r.rank, r.theme, r.voices, r.neighbourhood_voices, r.channels) for r in every
+            ]
+            for fast, slow in zip(kept, every, strict=True):
+                assert fast.recency == pytest.approx(slow.recency, rel=1e-12)
+                assert fast.seldom_heard_share == pytest.approx(slow.seldom_heard_share, rel=1e-9, abs=1e-12)
+                assert fast.score == pytest.approx(slow.score, rel=1e-9)
+
+    def test_other_parameters_score_from_the_voices(self) -> None:
+        events = [survey("a", "r1", Theme.DRUGS, days_ago=0), survey("b", "r2", Theme.DRUGS, days_ago=28)]
+        state = fold(events)["N1"]
+        short = PriorityParams(half_life_days=14)
+        assert by_theme(score(state, AS_OF, short))[Theme.DRUGS].recency == 0.625
+        refolded = fold(events, short)["N1"]
+        assert refolded.basis != state.basis
+        assert by_theme(score(refolded, AS_OF, short))[Theme.DRUGS].recency == pytest.approx(0.625, rel=1e-12)
+
+    def test_a_voice_heard_again_moves_its_sum(self) -> None:
+        once = fold([post("a", "x", Theme.DRUGS, days_ago=56), post("c", "y", Theme.NOISE)])["N1"]
+        heard_again = [
+            post("a", "x", Theme.DRUGS, days_ago=56),
+            post("b", "x", Theme.DRUGS),
+            post("c", "y", Theme.NOISE),
+        ]
+        again = fold(heard_again)["N1"]
+        # The voice now counts as heard today (recency 1), not 56 days ago (0.25), and is still one voice.
+        assert by_theme(score(once, AS_OF))[Theme.DRUGS].recency == pytest.approx(0.25, rel=1e-12)
+        assert by_theme(score(again, AS_OF))[Theme.DRUGS].recency == pytest.approx(1.0, rel=1e-12)
+        assert by_theme(score(again, AS_OF))[Theme.DRUGS].voices == 1
+
+
+def _score_by_voice(state: PriorityState, as_of: datetime) -> list[PriorityRow]:
+    """``score`` forced onto the per-voice path, by a state that claims no sums."""
+    return score(state.model_copy(update={"basis": ""}), as_of)
