@@ -496,27 +496,38 @@ def _tallies(
     half_life_s = params.half_life_days * SECONDS_PER_DAY
     era_length = half_life_s * ERA_HALF_LIVES
     now = _seconds(as_of)
+    scales: dict[int, float] = {}
+    """Per era, what turns its summed units into decayed weight as of ``as_of``."""
     results: list[tuple[int, dict[Theme, _Tally]]] = []
     for only in selections:
         n = sum(w for c, w in state.channel_weight.items() if only is None or c in only)
         tallies: dict[Theme, _Tally] = {}
         for theme, by_channel in state.tallies.items():
-            kept = [(c, t) for c, t in by_channel.items() if t.voices and (only is None or c in only)]
-            if not kept:
-                continue
+            weight = seldom = 0
+            channels: set[Channel] = set()
             eras: dict[int, int] = {}
-            for _, tally in kept:
+            for channel, tally in by_channel.items():
+                if only is not None and channel not in only:
+                    continue
+                weight += tally.weight
+                seldom += tally.seldom
+                channels.add(channel)
                 for era, units in tally.recency.items():
                     eras[era] = eras.get(era, 0) + units
-            recency = math.fsum(
-                units / (1 << 52) * math.pow(2.0, -(now - era * era_length) / half_life_s)
-                for era, units in eras.items()
-            )
+            if not channels:
+                continue
+            recency_terms = []
+            for era, units in eras.items():
+                scale = scales.get(era)
+                if scale is None:
+                    decayed = math.pow(2.0, -(now - era * era_length) / half_life_s)
+                    scale = scales[era] = math.ldexp(decayed, -52)
+                recency_terms.append(units * scale)
             tallies[theme] = _Tally(
-                weight=sum(t.weight for _, t in kept),
-                recency=recency,
-                seldom=sum(t.seldom for _, t in kept) / (1 << SELDOM_BITS),
-                channels={c for c, _ in kept},
+                weight=weight,
+                recency=math.fsum(recency_terms),
+                seldom=math.ldexp(seldom, -SELDOM_BITS),
+                channels=channels,
             )
         results.append((n, tallies))
     return results
@@ -558,39 +569,56 @@ def _tallies_by_voice(
     ]
 
 
-def _ranked(
-    state: PriorityState, params: PriorityParams, n: int, tallies: Mapping[Theme, _Tally]
-) -> list[PriorityRow]:
-    agreement = state.current_agreement()
+def _scored(
+    state: PriorityState, params: PriorityParams, n: int, tallies: Mapping[Theme, _Tally], parts: bool
+) -> list[tuple[float, Theme, dict[str, object]]]:
+    """Each theme's score (and, with ``parts``, its components), best first, ties by theme name."""
+    agreement = state.current_agreement() if parts else frozenset()
     unranked: list[tuple[float, Theme, dict[str, object]]] = []
     for theme, tally in tallies.items():
         k = tally.weight
         breadth = wilson_lower_bound(k, n, params.z)
         harm = params.harm.get(theme, 1.0)
         recency = tally.recency / k
-        heard = tuple(sorted(tally.channels, key=lambda c: c.value))
-        channel_factor = 1 + params.channel_step * (len(heard) - 1)
+        channel_factor = 1 + params.channel_step * (len(tally.channels) - 1)
         seldom_share = tally.seldom / k
         uplift = 1 + params.seldom_heard_uplift * seldom_share
         value = breadth * harm * recency * channel_factor * uplift
-        parts: dict[str, object] = {
-            "theme": theme,
-            "score": value,
-            "voices": k,
-            "neighbourhood_voices": n,
-            "breadth": breadth,
-            "harm": harm,
-            "recency": recency,
-            "channels": heard,
-            "channel_factor": channel_factor,
-            "seldom_heard_share": seldom_share,
-            "uplift": uplift,
-            "recorded_crimes": state.recorded_crimes.get(theme, 0),
-            "agreed": theme in agreement,
-        }
-        unranked.append((value, theme, parts))
+        components: dict[str, object] = {}
+        if parts:
+            components = {
+                "theme": theme,
+                "score": value,
+                "voices": k,
+                "neighbourhood_voices": n,
+                "breadth": breadth,
+                "harm": harm,
+                "recency": recency,
+                "channels": tuple(sorted(tally.channels, key=lambda c: c.value)),
+                "channel_factor": channel_factor,
+                "seldom_heard_share": seldom_share,
+                "uplift": uplift,
+                "recorded_crimes": state.recorded_crimes.get(theme, 0),
+                "agreed": theme in agreement,
+            }
+        unranked.append((value, theme, components))
     unranked.sort(key=lambda item: (-item[0], item[1].value))
-    return [PriorityRow(rank=rank, **parts) for rank, (_, _, parts) in enumerate(unranked, start=1)]
+    return unranked
+
+
+def _ranked(
+    state: PriorityState, params: PriorityParams, n: int, tallies: Mapping[Theme, _Tally]
+) -> list[PriorityRow]:
+    return [
+        PriorityRow(rank=rank, **parts)
+        for rank, (_, _, parts) in enumerate(_scored(state, params, n, tallies, parts=True), start=1)
+    ]
+
+
+def _top(
+    state: PriorityState, params: PriorityParams, n: int, tallies: Mapping[Theme, _Tally]
+) -> tuple[Theme, ...]:
+    return tuple(theme for _, theme, _ in _scored(state, params, n, tallies, parts=False)[: params.top])
 
 
 def score(
@@ -626,8 +654,8 @@ def divergence(state: PriorityState, as_of: datetime, params: PriorityParams | N
     the people who were not in it.
     """
     params = params or PriorityParams()
-    top = tuple(row.theme for row in score(state, as_of, params, ELSEWHERE)[: params.top])
-    return _divergence(state, top)
+    ((n, tallies),) = _tallies(state, as_of, params, (ELSEWHERE,))
+    return _divergence(state, _top(state, params, n, tallies))
 
 
 def score_and_divergence(
@@ -636,5 +664,5 @@ def score_and_divergence(
     """``score`` and ``divergence`` together, from one pass over the voices (what a view needs)."""
     params = params or PriorityParams()
     (n, tallies), (n_elsewhere, elsewhere) = _tallies(state, as_of, params, (None, ELSEWHERE))
-    top = tuple(row.theme for row in _ranked(state, params, n_elsewhere, elsewhere)[: params.top])
+    top = _top(state, params, n_elsewhere, elsewhere)
     return _ranked(state, params, n, tallies), _divergence(state, top)
