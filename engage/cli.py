@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from engage import logs, processes, table
 from engage.errors import ConfigurationError, EngageError, QueryRejected, RequestRefused, ServiceUnavailable
-from engage.settings import Settings
+from engage.settings import Settings, relax_cycle_collector
 from engage.table import Column
 from engage.table import render as render_table
 
@@ -31,7 +31,9 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, pret
 
 
 def _settings() -> Settings:
-    return Settings()
+    settings = Settings()
+    relax_cycle_collector(settings)
+    return settings
 
 
 def _context(settings: Settings, neighbourhood: str | None = None) -> Context:

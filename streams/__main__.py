@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from engage import logs
-from engage.settings import Settings
+from engage.settings import Settings, relax_cycle_collector
 from streams.app import create_app
 
 logs.configure("info")
-app = create_app(Settings())
+settings = Settings()
+relax_cycle_collector(settings)
+app = create_app(settings)
 
 if __name__ == "__main__":
     app.main()
