@@ -38,7 +38,7 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Annotated
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, BeforeValidator, Field, PlainSerializer
 
 from events import (
     Channel,
@@ -166,6 +166,15 @@ class Voice(Frozen):
         return min(float(self.weight), math.fsum(c for g, c in self.groups.items() if g in seldom_groups))
 
 
+def _units_from_json(value: object) -> object:
+    return int(value) if isinstance(value, str) else value
+
+
+ExactUnits = Annotated[int, BeforeValidator(_units_from_json), PlainSerializer(str, return_type=str)]
+"""An exact sum that passes 2**64: written to JSON as a decimal string, because many JSON readers
+(orjson, JavaScript, the peer benchmark's state store) stop at 64-bit integers."""
+
+
 class ThemeTally(Frozen):
     """One theme's voices on one channel, summed as a score needs them (exact integers)."""
 
@@ -175,7 +184,7 @@ class ThemeTally(Frozen):
     """Their weights summed: people, counting a meeting's votes and a partner feed's count."""
     seldom: int = 0
     """Their seldom-heard people (``Voice.seldom_heard``) summed, in units of 2**-``SELDOM_BITS``."""
-    recency: Mapping[int, int] = Field(default_factory=dict)
+    recency: Mapping[int, ExactUnits] = Field(default_factory=dict)
     """Per era (``ERA_HALF_LIVES`` half-lives from the epoch), ``weight * 2**((t - era start) /
     half_life)`` summed over the voices last heard in it, in units of 2**-52; a view scales it to its
     ``as_of``. Empty eras are dropped, so equal sums are equal mappings."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import UTC, datetime, timedelta
 
@@ -331,3 +332,24 @@ class TestKeptSums:
 def _score_by_voice(state: PriorityState, as_of: datetime) -> list[PriorityRow]:
     """``score`` forced onto the per-voice path, by a state that claims no sums."""
     return score(state.model_copy(update={"basis": ""}), as_of)
+
+
+def _integers(value: object) -> list[int]:
+    if isinstance(value, bool):
+        return []
+    if isinstance(value, int):
+        return [value]
+    if isinstance(value, dict):
+        return [i for v in value.values() for i in _integers(v)]
+    if isinstance(value, list):
+        return [i for v in value for i in _integers(v)]
+    return []
+
+
+def test_a_states_json_holds_no_integer_past_64_bits() -> None:
+    """The exact sums pass 2**64; JSON readers such as orjson refuse such integers, so they go as text."""
+    state = fold(list(generate(["N1"], 200, seed=7)))["N1"]
+    assert max(u for by in state.tallies.values() for t in by.values() for u in t.recency.values()) > 2**64
+    dumped = json.loads(state.model_dump_json())
+    assert max(_integers(dumped), default=0) < 2**63
+    assert PriorityState.model_validate(dumped) == state
