@@ -11,8 +11,9 @@ changelog topic), the SAME pure fold the worker calls (``projections.neighbourho
 evolves priority, tension, coverage and feedback), the state back, and each view of record the
 event closes (``projections.neighbourhood.view``) to an output topic. It does less than our worker:
 no de-duplication by event id, no activity rows, and no newest view per neighbourhood after each
-batch, so "ours / peer" leans in the peer's favour. It prints one JSON line: events, seconds from
-the first event folded to the ``count``-th, events per second.
+batch, so "ours / peer" leans in the peer's favour. Its process runs the cycle collector as ours do
+(``gc_young_threshold``), so the comparison is of the frameworks, not of that setting. It prints
+one JSON line: events, seconds from the first event folded to the ``count``-th, events per second.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any
 
 from quixstreams import Application
 
+from engage.settings import Settings, relax_cycle_collector
 from events import topics
 from events.codec import decode_envelope, encode
 from projections import neighbourhood
@@ -42,6 +44,7 @@ def main() -> None:
     parser.add_argument("--state-dir", type=Path, required=True)
     parser.add_argument("--group", default=f"engage-bench-peer-{uuid.uuid4().hex[:8]}")
     args = parser.parse_args()
+    relax_cycle_collector(Settings())
 
     app = Application(
         broker_address=args.bootstrap,
