@@ -31,10 +31,11 @@ fold, so the recorded-crime count does not need to be idempotent itself.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from types import MappingProxyType
 from typing import Annotated
 
@@ -51,6 +52,7 @@ from events import (
     SurveyResponseReceived,
     Theme,
 )
+from projections.tension import EPOCH
 
 SECONDS_PER_DAY = 86_400.0
 
@@ -178,8 +180,6 @@ ExactUnits = Annotated[int, BeforeValidator(_units_from_json), PlainSerializer(s
 class ThemeTally(Frozen):
     """One theme's voices on one channel, summed as a score needs them (exact integers)."""
 
-    voices: int = 0
-    """Distinct voices."""
     weight: int = 0
     """Their weights summed: people, counting a meeting's votes and a partner feed's count."""
     seldom: int = 0
@@ -196,7 +196,6 @@ float nor the integer sum grows with the years since the epoch."""
 SELDOM_BITS = 40
 """Seldom-heard counts are kept to 2**-40 of a person (a meeting's groups are scaled to its votes, so
 counts may be fractions); no score shows a difference that small."""
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class PriorityState(Frozen):
@@ -315,12 +314,18 @@ def _contributions(event: Envelope) -> tuple[list[tuple[str, Voice]], list[tuple
 
 
 def _basis(params: PriorityParams) -> str:
-    groups = ",".join(sorted(params.seldom_heard_groups))
-    return hashlib.blake2b(f"{params.half_life_days!r}|{groups}".encode(), digest_size=8).hexdigest()
+    return _basis_of(params.half_life_days, params.seldom_heard_groups)
+
+
+@functools.cache
+def _basis_of(half_life_days: float, seldom_groups: frozenset[str]) -> str:
+    # Asked for at every event and every view: hashed once per set of parameters.
+    groups = ",".join(sorted(seldom_groups))
+    return hashlib.blake2b(f"{half_life_days!r}|{groups}".encode(), digest_size=8).hexdigest()
 
 
 def _seconds(when: datetime) -> float:
-    return (when - _EPOCH).total_seconds()
+    return (when - EPOCH).total_seconds()
 
 
 def _recency_term(voice: Voice, half_life_s: float) -> tuple[int, int]:
@@ -369,7 +374,6 @@ class _TallyDelta:
         era, term = _recency_term(after, self.half_life_s)
         recency[era] = recency.get(era, 0) + term
         by_channel[after.channel] = ThemeTally(
-            voices=tally.voices + (before is None),
             weight=tally.weight + after.weight - (before.weight if before else 0),
             seldom=seldom,
             recency=recency,

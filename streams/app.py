@@ -133,8 +133,8 @@ def create_app(settings: Settings) -> faust.App:
         processing_guarantee="at_least_once",
         producer_acks=-1,
         # States and views are JSON with repeated keys, and a busy neighbourhood's state may be several
-        # MB (``worker_max_message_bytes``). aiokafka's LZ4 is level 9 (LZ4 HC), 76 MB/s here and a
-        # tenth of the worker's samples; zstd packs twice as tight at 580 MB/s
+        # MB (``worker_max_message_bytes``). aiokafka's LZ4 is level 9 (LZ4 HC), about 68 MB/s on a
+        # state and a tenth of the worker's samples; zstd packs twice as tight at about 280 MB/s
         # (``benchmarks.busy_neighbourhood``, docs/performance.md).
         producer_compression_type="zstd",
         producer_max_request_size=settings.worker_max_message_bytes,
