@@ -5,8 +5,11 @@ only those who come to meetings. This model shows, per neighbourhood, which chan
 heard in a rolling window, how meeting turnout is moving, which issues meetings raise again and
 again, and which seldom-heard groups were not heard at all.
 
-The state is keyed by event id and by month, and merged by sums and maxima, so it does not depend on
-the order of events; the reading is taken for an ``as_of`` time.
+The state counts voice events per channel and UTC day, keeps meetings by event id and groups by their
+latest time, and merges by sums and maxima, so it does not depend on the order of events (repeated
+events are dropped by id before any fold). What falls out of the window behind the latest event is
+dropped, so a state stays the same size however many events a neighbourhood has; the window is
+counted in whole days. The reading is taken for an ``as_of`` time.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from events import (
     Theme,
 )
 from projections.priority import SELDOM_HEARD_GROUPS
+from projections.tension import EPOCH
 
 VOICE_CHANNELS: tuple[Channel, ...] = (Channel.MEETING, Channel.SURVEY, Channel.PARTNER_CALL, Channel.SOCIAL)
 """Channels that carry what residents say (recorded crime, police responses and analysts do not)."""
@@ -44,6 +48,10 @@ class CoverageParams(Frozen):
     seldom_heard_groups: frozenset[str] = SELDOM_HEARD_GROUPS
 
 
+DEFAULT_PARAMS = CoverageParams()
+ONE_DAY = timedelta(days=1)
+
+
 class Meeting(Frozen):
     time: AwareDatetime
     attendance: int | None
@@ -52,11 +60,13 @@ class Meeting(Frozen):
 
 class CoverageState(Frozen):
     neighbourhood_id: str
-    heard: Mapping[str, AwareDatetime] = Field(default_factory=dict)
-    """Per channel, event id -> event time, for voice channels (kept so the window can move)."""
+    heard: Mapping[Channel, Mapping[int, int]] = Field(default_factory=dict)
+    """Per voice channel, per UTC day (days since ``EPOCH``), the voice events heard that day."""
     groups: Mapping[str, AwareDatetime] = Field(default_factory=dict)
     """Per group label, the latest time someone from it was heard."""
     meetings: Mapping[str, Meeting] = Field(default_factory=dict)
+    latest: AwareDatetime | None = None
+    """The latest voice event's time: days and meetings a window behind it can never be read again."""
 
 
 class CoverageRow(Frozen):
@@ -65,7 +75,8 @@ class CoverageRow(Frozen):
     channels_heard: tuple[Channel, ...]
     channels_missing: tuple[Channel, ...]
     voices_12m: int
-    """Voice events heard in the window (a partner feed's count is one event here)."""
+    """Voice events heard in the window's days, ``as_of``'s day included (a partner feed's count is one
+    event here)."""
     groups_heard: tuple[str, ...]
     seldom_heard_gaps: tuple[str, ...]
     """Seldom-heard groups nobody from whom was heard in the window: whom to engage next."""
@@ -76,29 +87,55 @@ class CoverageRow(Frozen):
     recurring_issues: tuple[Theme, ...]
 
 
-def evolve(state: CoverageState | None, event: Envelope) -> CoverageState:
+def day_of(when: datetime) -> int:
+    """The UTC day holding ``when``, counted from ``EPOCH``."""
+    return (when - EPOCH) // ONE_DAY
+
+
+def _window_days(params: CoverageParams) -> int:
+    return max(1, params.window // ONE_DAY)
+
+
+def evolve(
+    state: CoverageState | None, event: Envelope, params: CoverageParams | None = None
+) -> CoverageState:
+    params = params or DEFAULT_PARAMS
     current = state or CoverageState(neighbourhood_id=event.neighbourhood_id)
     if event.channel not in VOICE_CHANNELS:
         return current
-    update: dict[str, object] = {
-        "heard": {**current.heard, f"{event.channel.value}|{event.event_id}": event.event_time}
+    latest = event.event_time if current.latest is None else max(current.latest, event.event_time)
+    # A view is taken as of the neighbourhood's watermark, never before this event: days at or before
+    # ``oldest_day`` (and meetings a window behind) are outside every window it can still ask for.
+    oldest_day = day_of(latest) - _window_days(params)
+    heard = {
+        channel: {day: n for day, n in by_day.items() if day > oldest_day}
+        for channel, by_day in current.heard.items()
     }
+    day = day_of(event.event_time)
+    if day > oldest_day:
+        by_day = heard.setdefault(event.channel, {})
+        by_day[day] = by_day.get(day, 0) + 1
+    update: dict[str, object] = {
+        "heard": {channel: by_day for channel, by_day in heard.items() if by_day},
+        "latest": latest,
+    }
+    meetings = {k: m for k, m in current.meetings.items() if m.time > latest - params.window}
     payload = event.payload
     labels: Iterable[str] = ()
     if isinstance(payload, MeetingHeld):
         labels = [g.group for g in payload.attendee_groups if g.count > 0]
-        update["meetings"] = {
-            **current.meetings,
-            event.event_id: Meeting(
+        if event.event_time > latest - params.window:
+            meetings[event.event_id] = Meeting(
                 time=event.event_time,
                 attendance=payload.attendance,
                 themes=tuple(dict.fromkeys(i.theme for i in payload.issues_raised)),
-            ),
-        }
+            )
     elif isinstance(payload, SurveyResponseReceived):
         labels = payload.respondent_groups
     elif isinstance(payload, SocialSignalObserved):
         labels = ()
+    if len(meetings) != len(current.meetings) or isinstance(payload, MeetingHeld):
+        update["meetings"] = meetings
     groups = dict(current.groups)
     for label in labels:
         key = label.strip().lower()
@@ -108,10 +145,15 @@ def evolve(state: CoverageState | None, event: Envelope) -> CoverageState:
     return current.model_copy(update=update)
 
 
-def fold(events: Iterable[Envelope]) -> dict[str, CoverageState]:
+def fold(events: Iterable[Envelope], params: CoverageParams | None = None) -> dict[str, CoverageState]:
+    """Every neighbourhood's state from a sequence of events; an event id seen before is dropped."""
     states: dict[str, CoverageState] = {}
+    seen: set[str] = set()
     for event in events:
-        states[event.neighbourhood_id] = evolve(states.get(event.neighbourhood_id), event)
+        if event.event_id in seen:
+            continue
+        seen.add(event.event_id)
+        states[event.neighbourhood_id] = evolve(states.get(event.neighbourhood_id), event, params)
     return states
 
 
@@ -120,14 +162,19 @@ def _mean(values: list[int]) -> float:
 
 
 def read(state: CoverageState, as_of: datetime, params: CoverageParams | None = None) -> CoverageRow:
-    params = params or CoverageParams()
+    params = params or DEFAULT_PARAMS
     start = as_of - params.window
 
     def inside(when: datetime) -> bool:
         return start < when <= as_of
 
-    heard = [key.split("|", 1)[0] for key, when in state.heard.items() if inside(when)]
-    channels = tuple(c for c in VOICE_CHANNELS if c.value in heard)
+    last_day = day_of(as_of)
+    first_day = last_day - _window_days(params)
+    heard = {
+        channel: sum(n for day, n in by_day.items() if first_day < day <= last_day)
+        for channel, by_day in state.heard.items()
+    }
+    channels = tuple(c for c in VOICE_CHANNELS if heard.get(c, 0))
     groups = tuple(sorted(g for g, when in state.groups.items() if inside(when)))
     meetings = sorted(
         (m for m in state.meetings.values() if inside(m.time)), key=lambda m: (m.time, m.themes)
@@ -143,7 +190,7 @@ def read(state: CoverageState, as_of: datetime, params: CoverageParams | None = 
     return CoverageRow(
         channels_heard=channels,
         channels_missing=tuple(c for c in VOICE_CHANNELS if c not in channels),
-        voices_12m=len(heard),
+        voices_12m=sum(heard.values()),
         groups_heard=groups,
         seldom_heard_gaps=tuple(sorted(params.seldom_heard_groups - set(groups))),
         meetings_12m=len(meetings),

@@ -148,7 +148,7 @@ def evolve(
             else max(state.recorded_at, event.recorded_time),
             "priority": priority_model.evolve(state.priority, event, params.priority),
             "tension": tension_model.evolve(state.tension, event, params.tension),
-            "coverage": coverage_model.evolve(state.coverage, event),
+            "coverage": coverage_model.evolve(state.coverage, event, params.coverage),
             "feedback": feedback_model.evolve(state.feedback, event),
         }
     )

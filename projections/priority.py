@@ -1,7 +1,7 @@
 """Neighbourhood priority: which themes most people raise, across channels, weighted by harm.
 
-A pure model, not yet wired into the faust worker or DuckDB; the formulas, their parameters and a
-worked example are in ``docs/models.md``.
+A pure model (the worker and the rebuild call it through ``projections.neighbourhood``); the
+formulas, their parameters and a worked example are in ``docs/models.md``.
 
 What a theme's score rewards, and why:
 
@@ -18,15 +18,18 @@ What a theme's score rewards, and why:
 * **seldom-heard groups.** Voices from groups that engagement usually misses (College of Policing
   APP, engagement and communication) lift a theme, so the loudest channels do not set the agenda alone.
 
-The fold is a join of maxima (each voice keeps its latest time and its largest weight), so it is
-commutative, associative and idempotent: the order and repetition of events do not change a score.
-The fold also keeps, per theme and channel, the sums a score needs (``ThemeTally``), so a view costs
-per theme, not per voice: a busy neighbourhood has thousands of voices and is scored at every batch.
-The sums are exact integers (the recency of a voice is ``weight * 2**((t - era)/half_life)`` in units
-of 2**-52, its seldom-heard count in units of 2**-40), so they too do not depend on event order.
-Recorded crime is context (shown beside a theme, never a voice): a record is a fact about offending,
-not a resident's view. The worker's ``seen-events`` table drops repeated events before they reach a
-fold, so the recorded-crime count does not need to be idempotent itself.
+A pseudonymous voice is a join of maxima (it keeps its latest time and its largest weight), so
+hearing the same person again, in any order, does not change a score. The fold keeps, per theme and
+channel, the sums a score needs (``ThemeTally``), so a view costs per theme, not per voice: a busy
+neighbourhood has thousands of voices and is scored at every batch. The sums are exact integers (the
+recency of a voice is ``weight * 2**((t - era)/half_life)`` in units of 2**-52, its seldom-heard
+count in units of 2**-40), so they do not depend on event order either. Only pseudonymous voices are
+kept one by one (a later event may be the same person); an anonymous voice (a partner feed's count,
+a meeting, a survey without a pseudonym) is one event's, and goes into the sums alone, so a state
+grows with the people heard, not with the events. Repeated events are therefore dropped by event id
+before they reach the fold (the worker's ``seen-events`` table, ``fold`` and the replay here), as
+recorded crime always needed: a record is context (shown beside a theme, never a voice), a fact about
+offending, not a resident's view.
 """
 
 from __future__ import annotations
@@ -203,20 +206,25 @@ class PriorityState(Frozen):
 
     neighbourhood_id: str
     voices: Mapping[str, Voice] = Field(default_factory=dict)
-    """Every voice heard in the neighbourhood, on any theme: the denominator of a theme's share."""
+    """The pseudonymous voices heard in the neighbourhood, on any theme, each as merged so far: kept
+    because a later event may be the same person again, whose earlier part of the sums it replaces.
+    Anonymous voices (a partner feed's count, a meeting, a survey with no pseudonym) are in the sums
+    only, so a state grows with the people heard, not with the events."""
     theme_voices: Mapping[Theme, Mapping[str, Voice]] = Field(default_factory=dict)
+    """The same, per theme they raised."""
     recorded_crimes: Mapping[Theme, int] = Field(default_factory=dict)
     agreed: Mapping[Theme, AwareDatetime] = Field(default_factory=dict)
     """When a PACT or beat meeting last agreed each theme as a priority."""
     tallies: Mapping[Theme, Mapping[Channel, ThemeTally]] = Field(default_factory=dict)
-    """``theme_voices`` summed per theme and channel for the parameters ``basis`` names."""
+    """Every voice (anonymous ones too) summed per theme and channel, for the parameters ``basis`` names."""
     channel_weight: Mapping[Channel, int] = Field(default_factory=dict)
-    """``voices``' weights summed per channel: a selection's ``n`` without a pass over the voices."""
+    """Every voice's weight summed per channel: a selection's ``n``."""
     latest: AwareDatetime | None = None
-    """The latest ``last_time`` of any voice: a score as of an earlier time takes the slow path."""
+    """The latest time any voice was heard: the sums score as of then or later (``ScoredBeforeItsVoices``)."""
     basis: str = ""
-    """Which half-life and seldom-heard groups ``tallies`` were summed for (``_basis``); a state
-    scored or folded with other parameters has its sums worked out again from the voices."""
+    """Which half-life and seldom-heard groups ``tallies`` were summed for (``_basis``). Scoring or
+    folding with other parameters raises ``ParametersChanged``: the anonymous voices are not kept, so
+    new parameters mean folding the log again (a rebuild), as any change of a projection does."""
 
     def current_agreement(self) -> frozenset[Theme]:
         """The priorities of the latest PACT/beat meeting that agreed any: earlier ones are superseded."""
@@ -264,29 +272,31 @@ def _group(label: str) -> str:
     return label.strip().lower()
 
 
-def _contributions(event: Envelope) -> tuple[list[tuple[str, Voice]], list[tuple[Theme, str, Voice]]]:
+def _contributions(
+    event: Envelope,
+) -> tuple[list[tuple[str | None, Voice]], list[tuple[Theme, str | None, Voice]]]:
     """The voices an event adds to the neighbourhood, and to each theme it raises.
 
     Keys are namespaced by channel: a survey pseudonym and a social pseudonym are salted from
     different identifiers, so equal strings on two channels would be a coincidence, not one person.
-    A voice with no pseudonym is the event itself (one anonymous voice, or ``count``/votes of them).
+    A voice with no pseudonym is the event itself (one anonymous voice, or ``count``/votes of them):
+    its key is None, because no later event can be the same voice, so only the sums keep it.
     """
     payload = event.payload
     channel = event.channel
     when = event.event_time
-    anonymous = f"{channel.value}:event:{event.event_id}"
     if isinstance(payload, SurveyResponseReceived):
-        key = f"{channel.value}:{payload.respondent}" if payload.respondent else anonymous
+        key = f"{channel.value}:{payload.respondent}" if payload.respondent else None
         groups = {_group(g): 1.0 for g in payload.respondent_groups}
         voice = Voice(channel=channel, last_time=when, groups=groups)
         return [(key, voice)], [(theme, key, voice) for theme in dict.fromkeys(payload.concerns)]
     if isinstance(payload, SocialSignalObserved):
-        key = f"{channel.value}:{payload.author}" if payload.author else anonymous
+        key = f"{channel.value}:{payload.author}" if payload.author else None
         voice = Voice(channel=channel, last_time=when)
         return [(key, voice)], [(payload.theme, key, voice)]
     if isinstance(payload, PartnerCallLogged):
         voice = Voice(channel=channel, last_time=when, weight=payload.count)
-        return [(anonymous, voice)], [(payload.theme, anonymous, voice)]
+        return [(None, voice)], [(payload.theme, None, voice)]
     if isinstance(payload, MeetingHeld):
         votes: dict[Theme, int] = {}
         for issue in payload.issues_raised:
@@ -298,18 +308,12 @@ def _contributions(event: Envelope) -> tuple[list[tuple[str, Voice]], list[tuple
         for g in payload.attendee_groups:
             attendees[_group(g.group)] = attendees.get(_group(g.group), 0) + g.count
         room = Voice(channel=channel, last_time=when, weight=present, groups=attendees)
-        themes = []
+        themes: list[tuple[Theme, str | None, Voice]] = []
         for theme, n in votes.items():
             # The voters' own groups are not recorded: assume the room's mix, scaled to the votes.
             scaled = {g: c * n / present for g, c in attendees.items()}
-            themes.append(
-                (
-                    theme,
-                    f"{anonymous}:{theme.value}",
-                    Voice(channel=channel, last_time=when, weight=n, groups=scaled),
-                )
-            )
-        return [(anonymous, room)], themes
+            themes.append((theme, None, Voice(channel=channel, last_time=when, weight=n, groups=scaled)))
+        return [(None, room)], themes
     return [], []
 
 
@@ -380,32 +384,43 @@ class _TallyDelta:
         )
 
 
-def _summed(state: PriorityState, params: PriorityParams) -> PriorityState:
-    """``state`` with its sums worked out from its voices for ``params`` (a change of parameters)."""
-    delta = _TallyDelta(PriorityState(neighbourhood_id=state.neighbourhood_id), params)
-    for voice in state.voices.values():
-        delta.voice(None, voice)
-    for theme, theme_voices in state.theme_voices.items():
-        for voice in theme_voices.values():
-            delta.theme_voice(theme, None, voice)
-    return state.model_copy(
-        update={
-            "tallies": delta.tallies,
-            "channel_weight": delta.channel_weight,
-            "latest": max((v.last_time for v in state.voices.values()), default=None),
-            "basis": _basis(params),
-        }
-    )
+class ParametersChanged(ValueError):
+    """A state's sums were kept for other parameters than those asked for."""
+
+    def __init__(self, state: PriorityState) -> None:
+        super().__init__(
+            f"neighbourhood {state.neighbourhood_id}'s priority sums were kept for other parameters "
+            "(half-life or seldom-heard groups); fold its events again with the new ones: `engage rebuild` "
+            "does it for every neighbourhood"
+        )
+
+
+class ScoredBeforeItsVoices(ValueError):
+    """A score was asked for as of a time before a voice the state has folded in."""
+
+    def __init__(self, state: PriorityState, as_of: datetime) -> None:
+        super().__init__(
+            f"neighbourhood {state.neighbourhood_id} has voices up to {state.latest}, after {as_of}: a state "
+            "scores as of its latest voice or later; fold only the events up to that time to score earlier"
+        )
+
+
+def _check_basis(state: PriorityState, params: PriorityParams) -> None:
+    if state.basis != _basis(params) and (state.tallies or state.channel_weight):
+        raise ParametersChanged(state)
 
 
 def evolve(
     state: PriorityState | None, event: Envelope, params: PriorityParams | None = None
 ) -> PriorityState:
-    """The neighbourhood's state after one more event; ``state`` is None for one never seen."""
+    """The neighbourhood's state after one more event; ``state`` is None for one never seen.
+
+    Raises ``ParametersChanged`` when ``state`` was folded with other parameters: its sums cannot be
+    worked out again without the anonymous voices, which only the log keeps.
+    """
     params = params or DEFAULT_PARAMS
-    current = state or PriorityState(neighbourhood_id=event.neighbourhood_id, basis=_basis(params))
-    if current.basis != _basis(params):
-        current = _summed(current, params)
+    current = state or PriorityState(neighbourhood_id=event.neighbourhood_id)
+    _check_basis(current, params)
     payload = event.payload
     update: dict[str, object] = {}
     if isinstance(payload, CrimeRecorded):
@@ -424,31 +439,48 @@ def evolve(
     everyone, by_theme = _contributions(event)
     if everyone:
         delta = _TallyDelta(current, params)
-        voices = dict(current.voices)
+        # Only pseudonymous voices are remembered one by one (a copy of their map per event);
+        # an anonymous voice goes straight into the sums.
+        voices: dict[str, Voice] | None = None
         for key, voice in everyone:
+            if key is None:
+                delta.voice(None, voice)
+                continue
+            voices = voices if voices is not None else dict(current.voices)
             before = voices.get(key)
             voices[key] = after = voice if before is None else before.merge(voice)
             delta.voice(before, after)
-        theme_voices = dict(current.theme_voices)
+        theme_voices: dict[Theme, Mapping[str, Voice]] | None = None
         for theme, key, voice in by_theme:
+            if key is None:
+                delta.theme_voice(theme, None, voice)
+                continue
+            theme_voices = theme_voices if theme_voices is not None else dict(current.theme_voices)
             kept = dict(theme_voices.get(theme, {}))
             before = kept.get(key)
             kept[key] = after = voice if before is None else before.merge(voice)
             theme_voices[theme] = kept
             delta.theme_voice(theme, before, after)
-        update["voices"] = voices
-        update["theme_voices"] = theme_voices
+        if voices is not None:
+            update["voices"] = voices
+        if theme_voices is not None:
+            update["theme_voices"] = theme_voices
         update["tallies"] = delta.tallies
         update["channel_weight"] = delta.channel_weight
+        update["basis"] = _basis(params)
         latest = current.latest
         update["latest"] = event.event_time if latest is None else max(latest, event.event_time)
     return current.model_copy(update=update) if update else current
 
 
 def fold(events: Iterable[Envelope], params: PriorityParams | None = None) -> dict[str, PriorityState]:
-    """Every neighbourhood's state from a sequence of events."""
+    """Every neighbourhood's state from a sequence of events; an event id seen before is dropped."""
     states: dict[str, PriorityState] = {}
+    seen: set[str] = set()
     for event in events:
+        if event.event_id in seen:
+            continue
+        seen.add(event.event_id)
         states[event.neighbourhood_id] = evolve(states.get(event.neighbourhood_id), event, params)
     return states
 
@@ -470,10 +502,6 @@ def wilson_lower_bound(successes: float, trials: float, z: float = 1.96) -> floa
 def decay(age_days: float, half_life_days: float) -> float:
     """``2 ** (-age / half_life)``; an age below zero (an event after ``as_of``) counts as now."""
     return math.pow(2.0, -max(0.0, age_days) / half_life_days)
-
-
-def _age_days(as_of: datetime, when: datetime) -> float:
-    return (as_of - when).total_seconds() / SECONDS_PER_DAY
 
 
 class _Tally:
@@ -501,11 +529,12 @@ def _tallies(
 ) -> list[tuple[int, dict[Theme, _Tally]]]:
     """Per selection of channels (None: all), the neighbourhood's voices and each theme's tally.
 
-    From the sums the fold keeps, when they were kept for ``params`` and no voice is later than
-    ``as_of``; otherwise from every voice (``_tallies_by_voice``, the definition the sums follow).
+    From the sums the fold keeps: they hold for the parameters they were kept for (else
+    ``ParametersChanged``) and as of the latest voice or later (else ``ScoredBeforeItsVoices``).
     """
-    if state.basis != _basis(params) or (state.latest is not None and state.latest > as_of):
-        return _tallies_by_voice(state, as_of, params, selections)
+    _check_basis(state, params)
+    if state.latest is not None and state.latest > as_of:
+        raise ScoredBeforeItsVoices(state, as_of)
     half_life_s = params.half_life_days * SECONDS_PER_DAY
     era_length = half_life_s * ERA_HALF_LIVES
     now = _seconds(as_of)
@@ -544,42 +573,6 @@ def _tallies(
             )
         results.append((n, tallies))
     return results
-
-
-def _tallies_by_voice(
-    state: PriorityState,
-    as_of: datetime,
-    params: PriorityParams,
-    selections: tuple[frozenset[Channel] | None, ...],
-) -> list[tuple[int, dict[Theme, _Tally]]]:
-    """``_tallies`` from every voice: for parameters other than the fold's, or an earlier ``as_of``
-    (a voice heard after it counts as now). One pass serves every selection."""
-    results: list[tuple[int, dict[Theme, tuple[list[int], list[float], list[float], set[Channel]]]]] = [
-        (sum(v.weight for v in state.voices.values() if only is None or v.channel in only), {})
-        for only in selections
-    ]
-    for theme, theme_voices in state.theme_voices.items():
-        for voice in theme_voices.values():
-            recency = voice.weight * decay(_age_days(as_of, voice.last_time), params.half_life_days)
-            seldom = voice.seldom_heard(params.seldom_heard_groups)
-            for (_, terms), only in zip(results, selections, strict=True):
-                if only is not None and voice.channel not in only:
-                    continue
-                weights, recencies, seldoms, channels = terms.setdefault(theme, ([], [], [], set()))
-                weights.append(voice.weight)
-                recencies.append(recency)
-                seldoms.append(seldom)
-                channels.add(voice.channel)
-    return [
-        (
-            n,
-            {
-                theme: _Tally(sum(w), math.fsum(r), math.fsum(s), channels)
-                for theme, (w, r, s, channels) in terms.items()
-            },
-        )
-        for n, terms in results
-    ]
 
 
 def _scored(
