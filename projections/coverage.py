@@ -176,8 +176,10 @@ def read(state: CoverageState, as_of: datetime, params: CoverageParams | None = 
     }
     channels = tuple(c for c in VOICE_CHANNELS if heard.get(c, 0))
     groups = tuple(sorted(g for g, when in state.groups.items() if inside(when)))
+    # Meetings at the same time are ordered by all they hold, so the order they arrived in never shows.
     meetings = sorted(
-        (m for m in state.meetings.values() if inside(m.time)), key=lambda m: (m.time, m.themes)
+        (m for m in state.meetings.values() if inside(m.time)),
+        key=lambda m: (m.time, m.themes, -1 if m.attendance is None else m.attendance),
     )
     counted = [m.attendance for m in meetings if m.attendance is not None]
     n = params.trend_meetings

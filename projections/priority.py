@@ -42,7 +42,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Annotated
 
-from pydantic import AwareDatetime, BeforeValidator, Field, PlainSerializer
+from pydantic import AwareDatetime, Field
 
 from events import (
     Channel,
@@ -55,6 +55,7 @@ from events import (
     SurveyResponseReceived,
     Theme,
 )
+from projections.exact import ExactUnits
 from projections.tension import EPOCH
 
 SECONDS_PER_DAY = 86_400.0
@@ -169,15 +170,6 @@ class Voice(Frozen):
         meeting this is an estimate (the groups of the attendees who voted are not recorded).
         """
         return min(float(self.weight), math.fsum(c for g, c in self.groups.items() if g in seldom_groups))
-
-
-def _units_from_json(value: object) -> object:
-    return int(value) if isinstance(value, str) else value
-
-
-ExactUnits = Annotated[int, BeforeValidator(_units_from_json), PlainSerializer(str, return_type=str)]
-"""An exact sum that passes 2**64: written to JSON as a decimal string, because many JSON readers
-(orjson, JavaScript, the peer benchmark's state store) stop at 64-bit integers."""
 
 
 class ThemeTally(Frozen):

@@ -1,7 +1,7 @@
 """Community tension: a level per neighbourhood that rises on a spike against its own baseline.
 
-A pure model, not yet wired into the faust worker or DuckDB; the formulas, their parameters and why
-they are so are in ``docs/models.md``.
+A pure model (the worker and the rebuild call it through ``projections.neighbourhood``); the
+formulas, their parameters and why they are so are in ``docs/models.md``.
 
 * **Indicators** (College of Policing APP on community tension: monitor open sources, hate
   incidents and partner intelligence): negative sentiment and hostility of public posts, hate-themed
@@ -16,13 +16,18 @@ they are so are in ``docs/models.md``.
 * **Evidence**: every level change keeps the ids of the events behind it, so an officer can read
   what raised it.
 
-``evolve`` needs no parameters: it keeps each relevant event's raw indicators under its id (so a
-repeat is a no-op and the order of events does not matter); bucketing, weights and thresholds are
-applied when reading, by ``history`` and ``level``, for any ``as_of``.
+``evolve`` keeps each relevant event's raw indicators under its id (so a repeat is a no-op and the
+order of events does not matter) until its bucket is sealed, and beside them each bucket's total
+score as an exact integer (``totals``, for the bucket and weights of its parameters): a reading as of
+the watermark, which is what every view is, costs per bucket, not per indicator. A reading for other
+parameters or an earlier ``as_of`` works the totals out from the indicators, to the same bits.
+Thresholds are applied when reading, by ``history`` and ``level``.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import math
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -41,6 +46,7 @@ from events import (
     TensionAssessed,
     Theme,
 )
+from projections.exact import ExactUnits
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -101,6 +107,38 @@ class TensionParams(Frozen):
 
 
 DEFAULT_PARAMS = TensionParams()
+
+TOTAL_BITS = 64
+"""Bucket totals are kept in units of 2**-64 of a score, as exact integers: a sum of them does not
+depend on the order of the signals, so the totals the fold keeps and the ones worked out again from
+the signals are the same number, bit for bit."""
+
+
+def _units(score: float) -> int:
+    return round(math.ldexp(score, TOTAL_BITS))
+
+
+def _score_of(units: int) -> float:
+    return math.ldexp(units, -TOTAL_BITS)
+
+
+def _basis(params: TensionParams) -> str:
+    return _basis_of(
+        params.bucket,
+        (
+            params.weight_negative,
+            params.weight_hostility,
+            params.weight_hate,
+            params.weight_signal,
+            params.weight_rumour,
+        ),
+    )
+
+
+@functools.cache
+def _basis_of(bucket: timedelta, weights: tuple[float, ...]) -> str:
+    # Asked for at every event and every reading: hashed once per set of parameters.
+    return hashlib.blake2b(f"{bucket.total_seconds()!r}|{weights!r}".encode(), digest_size=8).hexdigest()
 
 
 Grade = Literal["experienced", "evidenced", "potential"]
@@ -168,6 +206,11 @@ class TensionState(Frozen):
     sealed: Sealed | None = None
     too_late: int = 0
     """Indicators that arrived after their bucket was sealed, and so were not scored."""
+    totals: Mapping[int, ExactUnits] = Field(default_factory=dict)
+    """Per unsealed bucket, its signals' scores summed (``_units``) for the parameters ``basis``
+    names: a reading as of the watermark uses them and leaves the signals to the evidence."""
+    basis: str = ""
+    """Which bucket length and weights ``totals`` were summed for (``_basis``)."""
 
 
 class LevelChange(Frozen):
@@ -252,11 +295,39 @@ def evolve(state: TensionState | None, event: Envelope, params: TensionParams | 
         update["assessments"] = {**current.assessments, event.event_id: assessment}
     signal = _signal(event)
     if signal is not None and event.event_id not in current.signals:
-        if current.sealed is not None and bucket_of(signal.time, params.bucket) < current.sealed.through:
+        index = bucket_of(signal.time, params.bucket)
+        if current.sealed is not None and index < current.sealed.through:
             update["too_late"] = current.too_late + 1
         else:
             update["signals"] = {**current.signals, event.event_id: signal}
+            totals = dict(_kept_totals(current, params))
+            totals[index] = totals.get(index, 0) + _units(signal.score(params))
+            update["totals"] = totals
+            update["basis"] = _basis(params)
     return _seal(current.model_copy(update=update), params)
+
+
+def _kept_totals(state: TensionState, params: TensionParams) -> Mapping[int, int]:
+    """The state's bucket totals for ``params``: those it keeps, or (kept for other parameters) the
+    ones its signals give."""
+    if state.basis == _basis(params):
+        return state.totals
+    return _summed(state.signals.values(), params)
+
+
+def _summed(signals: Iterable[Signal], params: TensionParams) -> dict[int, int]:
+    totals: dict[int, int] = {}
+    for signal in signals:
+        index = bucket_of(signal.time, params.bucket)
+        totals[index] = totals.get(index, 0) + _units(signal.score(params))
+    return totals
+
+
+def _totals_as_of(state: TensionState, params: TensionParams, as_of: datetime | None) -> dict[int, int]:
+    """Each unsealed bucket's total of the signals up to ``as_of`` (None: all of them)."""
+    if as_of is None or (state.watermark is not None and as_of >= state.watermark):
+        return dict(_kept_totals(state, params))
+    return _summed((s for s in state.signals.values() if s.time <= as_of), params)
 
 
 def _seal(state: TensionState, params: TensionParams) -> TensionState:
@@ -273,7 +344,10 @@ def _seal(state: TensionState, params: TensionParams) -> TensionState:
         return state
     sealed = _evaluate(state, target - 1, params)
     kept = {i: s for i, s in state.signals.items() if bucket_of(s.time, params.bucket) >= target}
-    return state.model_copy(update={"sealed": sealed, "signals": kept})
+    totals = {i: units for i, units in _kept_totals(state, params).items() if i >= target}
+    return state.model_copy(
+        update={"sealed": sealed, "signals": kept, "totals": totals, "basis": _basis(params)}
+    )
 
 
 def fold(events: Iterable[Envelope], params: TensionParams | None = None) -> dict[str, TensionState]:
@@ -304,16 +378,23 @@ def _evaluate(state: TensionState, last: int, params: TensionParams, as_of: date
 
     Signals after ``as_of`` (when given) are left out. Buckets before the first signal are quiet.
     """
-    totals: dict[int, float] = {}
-    members: dict[int, list[tuple[float, str]]] = {}
-    for event_id, signal in state.signals.items():
-        if as_of is not None and signal.time > as_of:
-            continue
-        index = bucket_of(signal.time, params.bucket)
-        contribution = signal.score(params)
-        members.setdefault(index, []).append((contribution, event_id))
-    for index, contributions in members.items():
-        totals[index] = math.fsum(c for c, _ in contributions)
+    totals: dict[int, float] = {
+        i: _score_of(units) for i, units in _totals_as_of(state, params, as_of).items()
+    }
+    indexed: dict[int, list[tuple[float, str]]] | None = None
+
+    def members(index: int) -> list[tuple[float, str]]:
+        # The signals behind a bucket are needed only for evidence, when the level moves or holds
+        # high: they are gathered then, once per call, not at every reading.
+        nonlocal indexed
+        if indexed is None:
+            indexed = {}
+            for event_id, signal in state.signals.items():
+                if as_of is None or signal.time <= as_of:
+                    at = bucket_of(signal.time, params.bucket)
+                    indexed.setdefault(at, []).append((signal.score(params), event_id))
+        return indexed.get(index, [])
+
     offset = params.gap_buckets + params.baseline_buckets
     sealed = state.sealed
     if sealed is not None:
@@ -336,12 +417,12 @@ def _evaluate(state: TensionState, last: int, params: TensionParams, as_of: date
         value = (window[j + offset] - mean) / max(sd, params.sd_floor)
         target = _level_for(value, params)
         if target > level:
-            here = _ranked(members.get(index, []))
+            here = _ranked(members(index))
             changes.append(_change(index, level, target, value, here, params))
             level, quiet, quiet_ids = target, 0, []
         elif level > 1 and value < params.fall[level - 2]:
             quiet += 1
-            quiet_ids.extend(_ranked(members.get(index, [])))
+            quiet_ids.extend(_ranked(members(index)))
             if quiet >= params.hold_buckets:
                 changes.append(_change(index, level, level - 1, value, tuple(quiet_ids), params))
                 level, quiet, quiet_ids = level - 1, 0, []
@@ -367,12 +448,8 @@ def velocity(state: TensionState, as_of: datetime, params: TensionParams | None 
     """
     params = params or DEFAULT_PARAMS
     now = bucket_of(as_of, params.bucket)
-    totals = {now: 0.0, now - 1: 0.0}
-    for signal in state.signals.values():
-        index = bucket_of(signal.time, params.bucket)
-        if index in totals and signal.time <= as_of:
-            totals[index] += signal.score(params)
-    return totals[now] - totals[now - 1]
+    totals = _totals_as_of(state, params, as_of)
+    return _score_of(totals.get(now, 0)) - _score_of(totals.get(now - 1, 0))
 
 
 def _ranked(contributions: list[tuple[float, str]]) -> tuple[str, ...]:

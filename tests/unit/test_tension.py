@@ -22,7 +22,17 @@ from events import (
     SurveyResponseReceived,
     Theme,
 )
-from projections.tension import TensionParams, TensionState, c2, evolve, fold, history, level, velocity
+from projections.tension import (
+    EPOCH,
+    TensionParams,
+    TensionState,
+    c2,
+    evolve,
+    fold,
+    history,
+    level,
+    velocity,
+)
 from tests.unit.test_architecture import SHELL_LIBRARIES, imported_roots
 
 T0 = datetime(2026, 3, 1, 18, 0, tzinfo=UTC)
@@ -261,3 +271,45 @@ def test_velocity_is_the_rise_of_the_score_from_the_last_bucket() -> None:
     state = fold(earlier + current)["N1"]
     assert velocity(state, now) == pytest.approx(3.0)
     assert velocity(state, now + timedelta(hours=1)) == pytest.approx(-5.0)
+
+
+class TestKeptTotals:
+    """A reading as of the watermark uses the bucket totals the fold keeps; they must be the totals
+    the signals give, bit for bit, whatever the order the signals came in."""
+
+    @settings(max_examples=40, deadline=None)
+    @given(
+        posts=st.lists(post_strategy, min_size=1, max_size=40),
+        hours=st.integers(1, 120),
+        order=st.integers(0, 10_000),
+    )
+    def test_the_kept_totals_read_as_the_signals_do(
+        self, posts: list[tuple[float, float, Theme]], hours: int, order: int
+    ) -> None:
+        background = ordinary("N1", hours, seed=order)
+        inside = [
+            post(f"x{i}", T0 + timedelta(minutes=7 * i), s, h, theme) for i, (s, h, theme) in enumerate(posts)
+        ]
+        events = background + inside
+        random.Random(order).shuffle(events)
+        state = fold(events)["N1"]
+        assert state.watermark is not None and state.totals
+        from_signals = state.model_copy(update={"basis": "", "totals": {}})
+        as_of = state.watermark
+        assert history(state, as_of) == history(from_signals, as_of)
+        assert level(state, as_of) == level(from_signals, as_of)
+        assert velocity(state, as_of) == velocity(from_signals, as_of)
+
+    def test_only_unsealed_buckets_are_kept(self) -> None:
+        state = fold(ordinary("N1", 24 * 5, seed=3))["N1"]
+        assert state.sealed is not None
+        buckets = {int((s.time - EPOCH) // TensionParams().bucket) for s in state.signals.values()}
+        assert set(state.totals) == buckets
+        assert min(state.totals) >= state.sealed.through
+
+    def test_other_parameters_read_from_the_signals(self) -> None:
+        state = fold([hate_call("h1", T0), hate_call("h2", T0)])["N1"]
+        doubled = TensionParams(weight_hate=10.0)
+        # 2 hate reports: 10 at the default weight, 20 at the doubled one; the kept totals are the former.
+        assert velocity(state, T0) == pytest.approx(10.0)
+        assert velocity(state, T0, doubled) == pytest.approx(20.0)
