@@ -337,7 +337,7 @@ def _seal(state: TensionState, params: TensionParams) -> TensionState:
     target = bucket_of(state.watermark - params.lateness, params.bucket)
     through = state.sealed.through if state.sealed is not None else None
     if through is None:
-        first = min((bucket_of(s.time, params.bucket) for s in state.signals.values()), default=None)
+        first = min(_kept_totals(state, params), default=None)
         if first is None or target - first < params.seal_every:
             return state
     elif target - through < params.seal_every:
@@ -381,19 +381,16 @@ def _evaluate(state: TensionState, last: int, params: TensionParams, as_of: date
     totals: dict[int, float] = {
         i: _score_of(units) for i, units in _totals_as_of(state, params, as_of).items()
     }
-    indexed: dict[int, list[tuple[float, str]]] | None = None
 
     def members(index: int) -> list[tuple[float, str]]:
         # The signals behind a bucket are needed only for evidence, when the level moves or holds
-        # high: they are gathered then, once per call, not at every reading.
-        nonlocal indexed
-        if indexed is None:
-            indexed = {}
-            for event_id, signal in state.signals.items():
-                if as_of is None or signal.time <= as_of:
-                    at = bucket_of(signal.time, params.bucket)
-                    indexed.setdefault(at, []).append((signal.score(params), event_id))
-        return indexed.get(index, [])
+        # high: they are gathered then, for that bucket alone, not at every reading.
+        low, high = EPOCH + index * params.bucket, EPOCH + (index + 1) * params.bucket
+        return [
+            (signal.score(params), event_id)
+            for event_id, signal in state.signals.items()
+            if low <= signal.time < high and (as_of is None or signal.time <= as_of)
+        ]
 
     offset = params.gap_buckets + params.baseline_buckets
     sealed = state.sealed
