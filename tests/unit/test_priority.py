@@ -404,3 +404,14 @@ def test_a_states_json_holds_no_integer_past_64_bits() -> None:
     dumped = json.loads(state.model_dump_json())
     assert max(_integers(dumped), default=0) < 2**63
     assert PriorityState.model_validate(dumped) == state
+
+
+def test_a_state_reads_back_from_its_json_as_it_was() -> None:
+    """Voices are named tuples: the worker's table holds a state as JSON and reads it back."""
+    state = fold(WORKED_EXAMPLE)["N1"]
+    raw = state.model_dump_json()
+    back = PriorityState.model_validate_json(raw)
+    assert back == state
+    assert back.model_dump_json() == raw
+    assert all(isinstance(v, Voice) for v in back.voices.values())
+    assert score(back, AS_OF) == score(state, AS_OF)

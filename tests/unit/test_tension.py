@@ -313,3 +313,14 @@ class TestKeptTotals:
         # 2 hate reports: 10 at the default weight, 20 at the doubled one; the kept totals are the former.
         assert velocity(state, T0) == pytest.approx(10.0)
         assert velocity(state, T0, doubled) == pytest.approx(20.0)
+
+
+def test_a_state_reads_back_from_its_json_as_it_was() -> None:
+    """Indicators are named tuples: the worker's table holds a state as JSON and reads it back."""
+    state = fold([*ordinary("N1", 30, seed=5), *burst("N1")])["N1"]
+    assert state.signals and state.totals
+    raw = state.model_dump_json()
+    back = TensionState.model_validate_json(raw)
+    assert back == state
+    assert back.model_dump_json() == raw
+    assert all(isinstance(s, type(next(iter(state.signals.values())))) for s in back.signals.values())
