@@ -3,8 +3,8 @@ outside its ACLs; the whole stack (connector publisher, Faust worker, sink, admi
 application over SASL/SCRAM-SHA-512.
 
 A stack of its own, started by `engage up`'s code with SASL settings: the broker from
-docker/kafka/kafka.sh on ports 59092/59093 (ENGAGE_TEST_SASL_KAFKA_PORT), the read-side service on
-58765 (ENGAGE_TEST_SASL_SERVICE_PORT), everything in a temporary folder, random passwords.
+docker/kafka/kafka.sh on ports 19592/19593 (ENGAGE_TEST_SASL_KAFKA_PORT), the read-side service on
+18865 (ENGAGE_TEST_SASL_SERVICE_PORT), everything in a temporary folder, random passwords.
 """
 
 from __future__ import annotations
@@ -47,8 +47,10 @@ def _port(name: str, default: int) -> int:
 def secure(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     settings = Settings(
         var_dir=tmp_path_factory.mktemp("engage-sasl"),
-        kafka_port=_port("ENGAGE_TEST_SASL_KAFKA_PORT", 59092),
-        service_port=_port("ENGAGE_TEST_SASL_SERVICE_PORT", 58765),
+        # Below Linux's ephemeral range (32768-60999): a port in it was once taken by a client
+        # connection of an earlier test, and the broker could not bind it.
+        kafka_port=_port("ENGAGE_TEST_SASL_KAFKA_PORT", 19592),
+        service_port=_port("ENGAGE_TEST_SASL_SERVICE_PORT", 18865),
         kafka_security_protocol="SASL_PLAINTEXT",
         kafka_sasl_mechanism="SCRAM-SHA-512",
         kafka_username="engage",
