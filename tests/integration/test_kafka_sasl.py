@@ -9,7 +9,6 @@ docker/kafka/kafka.sh on ports 19592/19593 (ENGAGE_TEST_SASL_KAFKA_PORT), the re
 
 from __future__ import annotations
 
-import logging
 import os
 import secrets
 import uuid
@@ -88,6 +87,13 @@ def as_engage(settings: Settings, **changes: object) -> dict[str, object]:
     return {**client_options(settings), **changes}
 
 
+def _refused_logins(settings: Settings) -> int:
+    """How many logins the broker has refused for bad credentials, from its log."""
+    server_log = settings.var_dir / "kafka" / "server-logs" / "server.log"
+    text = server_log.read_text(errors="replace") if server_log.exists() else ""
+    return text.count("Authentication failed during authentication due to invalid credentials")
+
+
 class TestWhoIsRefused:
     def test_a_client_without_credentials_cannot_list_topics_or_produce(self, secure: Settings) -> None:
         with pytest.raises(KafkaError):
@@ -109,13 +115,14 @@ class TestWhoIsRefused:
         finally:
             client.close()
 
-    def test_a_wrong_password_is_refused_by_the_broker(
-        self, secure: Settings, caplog: pytest.LogCaptureFixture
-    ) -> None:
-        caplog.set_level(logging.WARNING, logger="kafka")
+    def test_a_wrong_password_is_refused_by_the_broker(self, secure: Settings) -> None:
+        before = _refused_logins(secure)
         with pytest.raises(KafkaError):
             admin(secure, **as_engage(secure, sasl_plain_password="not-" + secrets.token_urlsafe(24)))
-        assert any("SaslAuthenticationFailed" in record.getMessage() for record in caplog.records)
+        # Why it was refused, in the broker's own words. kafka-python names the refusal
+        # (SaslAuthenticationFailed) in some runs, and in others sees only the socket the broker
+        # closes after it (a fresh-clone run on 2026-12-05), so its log cannot be the evidence.
+        assert _refused_logins(secure) > before
 
     def test_the_right_password_over_plain_is_refused(self, secure: Settings) -> None:
         # PLAIN sends the password itself; the client listener accepts SCRAM-SHA-512 only.
