@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from typing import Annotated
 
 from pydantic import BeforeValidator, PlainSerializer
@@ -16,3 +18,13 @@ ExactUnits = Annotated[int, BeforeValidator(_from_json), PlainSerializer(str, re
 (orjson, JavaScript, the peer benchmark's state store) stop at 64-bit integers. The folds keep their
 sums as integers in fixed units so that a sum does not depend on the order of its terms, and the live
 fold and a rebuild give the same bits."""
+
+
+@functools.cache
+def basis(*parts: float | str | tuple[float | str, ...]) -> str:
+    """A short digest naming the parameters a state's sums were kept for.
+
+    Asked for at every event and every reading, so hashed once per set of parts. Give the parts in a
+    fixed order (a set sorted first): the digest is stored in states and compared across processes.
+    """
+    return hashlib.blake2b("|".join(map(repr, parts)).encode(), digest_size=8).hexdigest()

@@ -26,8 +26,6 @@ Thresholds are applied when reading, by ``history`` and ``level``.
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import math
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -46,6 +44,7 @@ from events import (
     TensionAssessed,
     Theme,
 )
+from projections import exact
 from projections.exact import ExactUnits
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -123,22 +122,14 @@ def _score_of(units: int) -> float:
 
 
 def _basis(params: TensionParams) -> str:
-    return _basis_of(
-        params.bucket,
-        (
-            params.weight_negative,
-            params.weight_hostility,
-            params.weight_hate,
-            params.weight_signal,
-            params.weight_rumour,
-        ),
+    weights = (
+        params.weight_negative,
+        params.weight_hostility,
+        params.weight_hate,
+        params.weight_signal,
+        params.weight_rumour,
     )
-
-
-@functools.cache
-def _basis_of(bucket: timedelta, weights: tuple[float, ...]) -> str:
-    # Asked for at every event and every reading: hashed once per set of parameters.
-    return hashlib.blake2b(f"{bucket.total_seconds()!r}|{weights!r}".encode(), digest_size=8).hexdigest()
+    return exact.basis(params.bucket.total_seconds(), weights)
 
 
 Grade = Literal["experienced", "evidenced", "potential"]
@@ -152,8 +143,8 @@ class Signal(NamedTuple):
     """The raw tension indicators of one event.
 
     A named tuple, not a model: a state holds one per unsealed indicator, and pydantic writes and
-    reads a tuple about twice as fast as a model, in less JSON (docs/performance.md). Fields are
-    validated when a state is read back from JSON.
+    reads a tuple faster than a model (a third less time to parse and encode a state,
+    ``benchmarks.state_growth``). Fields are validated when a state is read back from JSON.
     """
 
     time: AwareDatetime
@@ -328,10 +319,10 @@ def _summed(signals: Iterable[Signal], params: TensionParams) -> dict[int, int]:
     return totals
 
 
-def _totals_as_of(state: TensionState, params: TensionParams, as_of: datetime | None) -> dict[int, int]:
+def _totals_as_of(state: TensionState, params: TensionParams, as_of: datetime | None) -> Mapping[int, int]:
     """Each unsealed bucket's total of the signals up to ``as_of`` (None: all of them)."""
     if as_of is None or (state.watermark is not None and as_of >= state.watermark):
-        return dict(_kept_totals(state, params))
+        return _kept_totals(state, params)
     return _summed((s for s in state.signals.values() if s.time <= as_of), params)
 
 
