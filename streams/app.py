@@ -41,8 +41,8 @@ from projections import erasure, neighbourhood
 from projections.activity import TrackedRow, row_key
 from projections.activity import apply_at as apply_activity
 from projections.neighbourhood import NeighbourhoodState
+from streams import packed, transport
 from streams import store as table_store
-from streams import transport
 from streams.stalls import STALL_EXIT_CODE, StallDetector
 
 log = structlog.get_logger(__name__)
@@ -70,7 +70,8 @@ Model = TypeVar("Model", bound=BaseModel)
 
 
 class ParsedTable(Generic[Model]):
-    """A faust table of one model's JSON bytes, read back without parsing what this process wrote.
+    """A faust table of one model's bytes (its JSON, or ``write``'s packing of it), read back without
+    parsing what this process wrote.
 
     Parsing a neighbourhood's state cost more than folding a batch into it (0.9 ms against 0.1 ms
     per event, ``docs/performance.md``), so the values last written are kept parsed beside the bytes.
@@ -80,9 +81,16 @@ class ParsedTable(Generic[Model]):
     the busy neighbourhoods, whose states are the largest to parse, are the ones used most.
     """
 
-    def __init__(self, table: Any, parse: Callable[[bytes], Model], keep: int) -> None:
+    def __init__(
+        self,
+        table: Any,
+        parse: Callable[[bytes], Model],
+        keep: int,
+        write: Callable[[Model], bytes] = encode,
+    ) -> None:
         self._table = table
         self._parse = parse
+        self._write = write
         self._keep = keep
         self._parsed: OrderedDict[str, tuple[bytes, Model]] = OrderedDict()
 
@@ -100,7 +108,7 @@ class ParsedTable(Generic[Model]):
 
     def put(self, key: str, value: Model) -> None:
         """Write ``value`` to the table, and so to its changelog, under the current event."""
-        blob = encode(value)
+        blob = self._write(value)
         self._table[key] = blob
         self._hold(key, blob, value)
 
@@ -159,7 +167,12 @@ def create_app(settings: Settings) -> faust.App:
         extra_topic_configs={"max.message.bytes": str(settings.worker_max_message_bytes)},
     )
     activity = ParsedTable(activity_table, TrackedRow.model_validate_json, settings.worker_parsed_values)
-    states = ParsedTable(states_table, NeighbourhoodState.model_validate_json, settings.worker_parsed_values)
+    states = ParsedTable(
+        states_table,
+        lambda blob: NeighbourhoodState.model_validate_json(packed.unpack(blob)),
+        settings.worker_parsed_values,
+        write=packed.pack,
+    )
     seen_events = app.Table("seen-events", default=None)
     params = neighbourhood.DEFAULT_PARAMS
 

@@ -32,6 +32,7 @@ from engage import kafka_admin
 from engage.settings import Settings
 from events import Envelope
 from projections import neighbourhood, read_models, store, tension
+from streams import packed
 from tests.faults.conftest import (
     EVENTS,
     assert_accounted,
@@ -87,14 +88,14 @@ def tension_rows(
 
 
 def live_states(settings: Settings) -> Mapping[str, dict[str, object]]:
-    """Each neighbourhood's state as the worker last wrote it to its table's changelog."""
+    """Each neighbourhood's state as the worker last wrote it to its table's changelog (packed)."""
     states: dict[str, dict[str, object]] = {}
     changelog = f"{settings.worker_id}-neighbourhood-state-changelog"
     largest = 0
     for value in kafka_admin.read_all(settings, changelog):
         if value:
             largest = max(largest, len(value))
-            state = json.loads(value)
+            state = json.loads(packed.unpack(value))
             states[state["neighbourhood_id"]] = state
     print(f"largest neighbourhood state written: {largest:,} bytes before compression")  # run with -s
     return states
