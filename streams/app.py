@@ -7,11 +7,12 @@ Delivery is at-least-once; exactly-once effects come from the data:
   id, new position) is dropped, while a redelivery of that first position is not mistaken for one;
 - rows and views carry absolute state and a version, so the sink can take the same one twice.
 
-Events are folded in batches (``take_events``): each touched value is read once and written once
-per batch, and faust acknowledges a batch's events only after its table writes and sends were
-handed to the producer. faust flushes its producer before it commits offsets, so a committed
-offset always has its effects in the changelogs. An exception inside a batch stops the process at
-once (``take_events`` would otherwise acknowledge the batch); the supervisor starts a new worker.
+Events are folded in batches (``take_events``), one neighbourhood's events at a time: each touched
+value is read once and written once per batch, and faust acknowledges a batch's events only after
+its table writes and sends were handed to the producer. faust flushes its producer before it
+commits offsets, so a committed offset always has its effects in the changelogs. An exception inside
+a batch stops the process at once (``take_events`` would otherwise acknowledge the batch); the
+supervisor starts a new worker.
 
 A timer stops the worker when a partition's commits have stalled (see ``streams/stalls.py``).
 """
@@ -41,7 +42,7 @@ from projections import erasure, neighbourhood
 from projections.activity import TrackedRow, row_key
 from projections.activity import apply_at as apply_activity
 from projections.neighbourhood import NeighbourhoodState
-from streams import packed, transport
+from streams import packed, seen_ids, transport
 from streams import store as table_store
 from streams.stalls import STALL_EXIT_CODE, StallDetector
 
@@ -119,6 +120,14 @@ class ParsedTable(Generic[Model]):
             self._parsed.popitem(last=False)
 
 
+def by_neighbourhood(batch: Sequence[EventT[Any]]) -> list[list[EventT[Any]]]:
+    """The batch's events by neighbourhood, each group in log order, groups in order of first event."""
+    groups: dict[str, list[EventT[Any]]] = {}
+    for item in batch:
+        groups.setdefault(cast(Envelope, item.value).neighbourhood_id, []).append(item)
+    return list(groups.values())
+
+
 def _as_if_streaming(event: EventT[Any]) -> None:
     """Make ``event`` faust's current event.
 
@@ -173,7 +182,7 @@ def create_app(settings: Settings) -> faust.App:
         settings.worker_parsed_values,
         write=packed.pack,
     )
-    seen_events = app.Table("seen-events", default=None)
+    seen_events = app.Table("seen-events", default=None, store=seen_ids.URL)
     params = neighbourhood.DEFAULT_PARAMS
 
     def committed_offset(partition: int) -> int:
@@ -187,15 +196,16 @@ def create_app(settings: Settings) -> faust.App:
         its first position carried."""
         return claimed_by is not None and claimed_by != [partition, offset]
 
-    def fold_batch(
+    def fold_group(
         batch: Sequence[EventT[Any]], histories: dict[tuple[int, int], erasure.History]
     ) -> tuple[
         dict[str, tuple[TrackedRow, EventT[Any]]],
         dict[str, tuple[NeighbourhoodState, EventT[Any]]],
         dict[str, erasure.Refolded],
     ]:
-        """Fold a batch; returns every value its events touched, with the event to file its write under,
-        and the neighbourhoods a tombstone folded again (``histories``: their logs, by its position).
+        """Fold events (one neighbourhood's, in log order); returns every value they touched, with the
+        event to file its write under, and the neighbourhoods a tombstone folded again (``histories``:
+        their logs, by its position).
 
         A value is touched by a redelivered event too: its current state is written and sent again,
         in case a crash lost the send that followed the table write. A redelivered tombstone folds
@@ -248,6 +258,43 @@ def create_app(settings: Settings) -> faust.App:
             refolded,
         )
 
+    def write_group(
+        rows: dict[str, tuple[TrackedRow, EventT[Any]]],
+        hoods: dict[str, tuple[NeighbourhoodState, EventT[Any]]],
+        refolded: dict[str, erasure.Refolded],
+    ) -> list[tuple[str, bytes, bytes]]:
+        """Write what ``fold_group`` touched to the tables; returns the messages to send."""
+        sends: list[tuple[str, bytes, bytes]] = []
+        for key, (tracked, cause) in rows.items():
+            _as_if_streaming(cause)
+            activity.put(key, tracked)
+            sends.append(
+                (topics.ACTIVITY_UPDATES, tracked.row.neighbourhood_id.encode(), encode(tracked.row))
+            )
+        for nid, (state, cause) in hoods.items():
+            state, views = neighbourhood.to_send(state, committed_offset(cause.message.partition), params)
+            _as_if_streaming(cause)
+            states.put(nid, state)
+            again = refolded.get(nid)
+            if again is not None:
+                # The sink drops the neighbourhood's rows, then takes its history folded again.
+                sends.extend((topics.NEIGHBOURHOOD_VIEWS, nid.encode(), encode(m)) for m in again.announced())
+                log.info("record_withdrawn", neighbourhood=nid, withdrawn=len(state.withdrawn))
+            sends.extend((topics.NEIGHBOURHOOD_VIEWS, nid.encode(), encode(v)) for v in views)
+            if not views:
+                continue  # every record of the neighbourhood was withdrawn
+            head = views[-1]
+            for alert in head.alerts:
+                sends.append((topics.TENSION_ALERTS, nid.encode(), encode(alert)))
+                log.warning(
+                    "tension_rose",
+                    neighbourhood=nid,
+                    from_level=alert.from_level,
+                    to_level=alert.to_level,
+                    evidence=len(alert.evidence_ids),
+                )
+        return sends
+
     async def read_histories(batch: Sequence[EventT[Any]]) -> dict[tuple[int, int], erasure.History]:
         """The log before each tombstone in the batch that is not below its partition's commit."""
         histories: dict[tuple[int, int], erasure.History] = {}
@@ -291,40 +338,13 @@ def create_app(settings: Settings) -> faust.App:
         ):
             try:
                 histories = await read_histories(batch)
-                rows, hoods, refolded = fold_batch(batch, histories)
                 sends: list[tuple[str, bytes, bytes]] = []
-                for key, (tracked, cause) in rows.items():
-                    _as_if_streaming(cause)
-                    activity.put(key, tracked)
-                    sends.append(
-                        (topics.ACTIVITY_UPDATES, tracked.row.neighbourhood_id.encode(), encode(tracked.row))
-                    )
-                for nid, (state, cause) in hoods.items():
-                    state, views = neighbourhood.to_send(
-                        state, committed_offset(cause.message.partition), params
-                    )
-                    _as_if_streaming(cause)
-                    states.put(nid, state)
-                    again = refolded.get(nid)
-                    if again is not None:
-                        # The sink drops the neighbourhood's rows, then takes its history folded again.
-                        sends.extend(
-                            (topics.NEIGHBOURHOOD_VIEWS, nid.encode(), encode(m)) for m in again.announced()
-                        )
-                        log.info("record_withdrawn", neighbourhood=nid, withdrawn=len(state.withdrawn))
-                    sends.extend((topics.NEIGHBOURHOOD_VIEWS, nid.encode(), encode(v)) for v in views)
-                    if not views:
-                        continue  # every record of the neighbourhood was withdrawn
-                    head = views[-1]
-                    for alert in head.alerts:
-                        sends.append((topics.TENSION_ALERTS, nid.encode(), encode(alert)))
-                        log.warning(
-                            "tension_rose",
-                            neighbourhood=nid,
-                            from_level=alert.from_level,
-                            to_level=alert.to_level,
-                            evidence=len(alert.evidence_ids),
-                        )
+                # One neighbourhood at a time: its state is parsed, folded, viewed and written
+                # before the next is read, so a batch holds one parsed state, not one for each
+                # neighbourhood it touches (most of the worker's memory at 5,000 events a batch,
+                # docs/performance.md). A neighbourhood's events keep their log order.
+                for group in by_neighbourhood(batch):
+                    sends.extend(write_group(*fold_group(group, histories)))
                 # A producer that stops taking sends would hang the agent with the batch unacknowledged,
                 # which the stall stop cannot see: past the limit this raises, and the process restarts.
                 # Straight to the Kafka client: faust's Topic.send wraps every message in futures,
