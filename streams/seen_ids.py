@@ -5,8 +5,9 @@
 memory store holds it as a dict of str to list, about 227 bytes an entry in CPython, so the table
 alone would take about 217 MiB at 1,000,000 events (docs/performance.md). Here an id is kept as its
 128-bit BLAKE2b digest beside its position, in sorted numpy arrays; the latest ids wait in a small
-dict until there are ``FLUSH_AT`` of them. Two distinct ids share a digest with a probability near
-n²/2¹²⁹ (below 10⁻²² for 10¹² ids), so no distinct event is mistaken for a re-sent one in practice.
+dict until there are ``FLUSH_AT`` of them. Among n ids, two distinct ones share a digest with a
+probability near n²/2¹²⁹: about 1.5 × 10⁻²¹ for a billion ids, so no distinct event is mistaken for
+a re-sent one in practice.
 
 The digests cannot be listed back as ids: the table is only looked up and written, never iterated.
 Its changelog still holds the ids themselves, so a recovery reads the same mapping back.

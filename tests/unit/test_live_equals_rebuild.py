@@ -134,6 +134,11 @@ def live(log: list[Envelope], data: st.DataObject) -> list[NeighbourhoodView | H
         batch = [
             (p, o, partitions[p][o]) for o in range(position[p], min(position[p] + size, len(partitions[p])))
         ]
+        # One neighbourhood at a time, each in log order, as the worker folds a batch (by_neighbourhood).
+        first: dict[str, int] = {}
+        for _, _, event in batch:
+            first.setdefault(event.neighbourhood_id, len(first))
+        batch.sort(key=lambda item: first[item[2].neighbourhood_id])
         touched: dict[str, NeighbourhoodState] = {}
         refolded: dict[str, erasure.Refolded] = {}
         for partition, offset, event in batch:
@@ -165,7 +170,7 @@ def live(log: list[Envelope], data: st.DataObject) -> list[NeighbourhoodView | H
             if nid in refolded:
                 in_flight.extend(refolded[nid].announced())
             in_flight.extend(views)
-        position[p] = batch[-1][1] + 1
+        position[p] = max(offset for _, offset, _ in batch) + 1
         if data.draw(st.booleans()):
             delivered.extend(in_flight)  # faust flushes the producer, then commits
             in_flight.clear()
