@@ -4,7 +4,8 @@ Delivery is at-least-once; exactly-once effects come from the data:
 - each table value keeps the log positions it has applied (``admit`` in ``projections/activity.py``),
   so a redelivery after a crash, or a message read again after faust skipped it, is applied once;
 - ``seen-events`` maps an event id to the position that first carried it, so a re-sent record (same
-  id, new position) is dropped, while a redelivery of that first position is not mistaken for one;
+  id, new position) is dropped, while a redelivery of that first position is not mistaken for one
+  (held as digests, ``streams/seen_ids.py``);
 - rows and views carry absolute state and a version, so the sink can take the same one twice.
 
 Events are folded in batches (``take_events``), one neighbourhood's events at a time: each touched

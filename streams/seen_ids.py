@@ -6,7 +6,7 @@ memory store holds it as a dict of str to list, about 227 bytes an entry in CPyt
 alone would take about 217 MiB at 1,000,000 events (docs/performance.md). Here an id is kept as its
 128-bit BLAKE2b digest beside its position, in sorted numpy arrays; the latest ids wait in a small
 dict until there are ``FLUSH_AT`` of them. Among n ids, two distinct ones share a digest with a
-probability near n²/2¹²⁹: about 1.5 × 10⁻²¹ for a billion ids, so no distinct event is mistaken for
+probability near n^2 / 2^129: about 1.5e-21 for a billion ids, so no distinct event is mistaken for
 a re-sent one in practice.
 
 The digests cannot be listed back as ids: the table is only looked up and written, never iterated.
@@ -124,10 +124,6 @@ class SeenIds(MutableMapping[str, list[int]]):
 
     def clear(self) -> None:
         self.__init__()  # type: ignore[misc]
-
-    def nbytes(self) -> int:
-        """Bytes of the arrays (the dict of recent ids aside)."""
-        return int(self._high.nbytes + self._low.nbytes + self._where.nbytes)
 
 
 class Store(table_store.Store):
