@@ -112,8 +112,14 @@ class SeenIds(MutableMapping[str, list[int]]):
         """Forget every id whose position lies on a partition not in ``partitions``."""
         kept = np.fromiter(partitions, np.int64)
         self._flush()
-        live = np.isin(self._where >> PARTITION_SHIFT, kept) & (self._where != GONE)
-        self._high, self._low, self._where = self._high[live], self._low[live], self._where[live]
+        # By digest, each id's writes in write order (lexsort is stable): only the last one counts, so
+        # an older write must go with the deletion that replaced it, or it would answer again.
+        order = np.lexsort((self._low, self._high))
+        high, low, where = self._high[order], self._low[order], self._where[order]
+        newest = np.ones(len(where), dtype=bool)
+        newest[:-1] = (high[:-1] != high[1:]) | (low[:-1] != low[1:])
+        live = newest & (where != GONE) & np.isin(where >> PARTITION_SHIFT, kept)
+        self._high, self._low, self._where = high[live], low[live], where[live]
 
     def __len__(self) -> int:
         """Entries held, a re-written or deleted id included until the next ``keep_partitions``."""

@@ -81,6 +81,15 @@ class TestSeenIds:
         assert per_seen <= 30, f"{per_seen:.1f} bytes an id"
         assert per_dict >= 5 * per_seen, f"a dict took {per_dict:.1f} bytes an id, this {per_seen:.1f}"
 
+    def test_an_id_deleted_stays_deleted_when_partitions_are_kept(self) -> None:
+        seen = SeenIds()
+        seen["a"] = [0, 1]
+        seen.keep_partitions([0])  # the write is merged into the arrays
+        del seen["a"]
+        seen["a2"] = [0, 2]
+        seen.keep_partitions([0])
+        assert "a" not in seen and seen.get("a2") == [0, 2]
+
     def test_it_cannot_list_its_ids(self) -> None:
         seen = SeenIds()
         seen["a"] = [0, 1]
