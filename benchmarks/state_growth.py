@@ -1,14 +1,14 @@
 """What the worker's pure work costs per event as a run goes on, at the benchmark's own pace.
 
-    .venv/bin/python -m benchmarks.state_growth [EVENTS] [EVERY] [BATCH] [KEEP]
+    .venv/bin/python -m benchmarks.state_growth [EVENTS] [EVERY] [BATCH] [BUDGET]
                                                 (default 200000, 20000, 1, 0)
 
 Feeds the end-to-end run's workload (``benchmarks.workload``: 4,000 neighbourhoods, 2,000 events a
 second of event time) through what the worker does, without Kafka or faust, in batches of BATCH
 events as ``take_events`` hands them over in a backlog, one neighbourhood at a time as the worker
 folds them. For each neighbourhood a batch touches it unpacks and parses the state from its stored
-bytes unless it is among the KEEP most recently used held parsed (``ParsedTable``,
-``worker_parsed_values``), folds the batch's events into it (``neighbourhood.step``), builds one
+bytes unless the worker's cache holds it parsed (``streams.parsed.ParsedTable`` with a BUDGET of
+stored bytes, ``worker_parsed_bytes``), folds the batch's events into it (``neighbourhood.step``), builds one
 view, encodes state and view to JSON, and packs the state (``streams.packed``). Every EVERY events
 it prints the microseconds per event each step took since the last line, the states touched and
 parsed per event, the mean size of the states written (JSON and packed), and the process's peak RSS
@@ -21,7 +21,6 @@ from __future__ import annotations
 import itertools
 import sys
 import time
-from collections import OrderedDict
 from pathlib import Path
 
 from benchmarks.run import Params
@@ -32,6 +31,7 @@ from events.codec import encode
 from projections import neighbourhood
 from projections.neighbourhood import NeighbourhoodState
 from streams import packed
+from streams.parsed import ParsedTable
 
 STEPS = ("parse", "fold", "view", "encode", "pack")
 
@@ -40,14 +40,21 @@ def main(argv: list[str]) -> None:
     events = int(argv[0]) if argv else 200_000
     every = int(argv[1]) if len(argv) > 1 else 20_000
     batch = int(argv[2]) if len(argv) > 2 else 1
-    keep = int(argv[3]) if len(argv) > 3 else 0
+    budget = int(argv[3]) if len(argv) > 3 else 0
     if every % batch:
         raise SystemExit(f"EVERY ({every}) must be a multiple of BATCH ({batch}): a line ends on a batch")
     relax_cycle_collector(Settings())  # as the worker does
     stored: dict[str, bytes] = {}
-    held: OrderedDict[str, NeighbourhoodState] = OrderedDict()
+    parses = 0
+
+    def parse(blob: bytes) -> NeighbourhoodState:
+        nonlocal parses
+        parses += 1
+        return NeighbourhoodState.model_validate_json(packed.unpack(blob))
+
+    states = ParsedTable(stored, parse, budget, write=packed.pack)
     spent = dict.fromkeys(STEPS, 0.0)
-    touched = parsed = written = written_packed = 0
+    touched = written = written_packed = 0
     print(
         f"{'events':>9} "
         + " ".join(f"{s + ' us':>10}" for s in STEPS)
@@ -67,11 +74,7 @@ def main(argv: list[str]) -> None:
             groups.setdefault(event.neighbourhood_id, []).append(event)
         for nid, group in groups.items():
             began = clock()
-            state = held.pop(nid, None)
-            blob = stored.get(nid)
-            if state is None and blob is not None:
-                state = NeighbourhoodState.model_validate_json(packed.unpack(blob))
-                parsed += 1
+            state = states.get(nid)
             folding = clock()
             for event in group:
                 state, _ = neighbourhood.step(state, event)
@@ -82,11 +85,8 @@ def main(argv: list[str]) -> None:
             json = encode(state)
             encode(view)
             encoded = clock()
-            stored[nid] = packed.pack(state)
+            states.put(nid, state)
             ended = clock()
-            held[nid] = state
-            while len(held) > keep:
-                held.popitem(last=False)
             spent["parse"] += folding - began
             spent["fold"] += folded - folding
             spent["view"] += viewed - folded
@@ -103,12 +103,12 @@ def main(argv: list[str]) -> None:
         print(
             f"{done:>9,} "
             + " ".join(f"{per[s]:>10.0f}" for s in STEPS)
-            + f" {sum(per.values()):>9.0f} {touched / n:>9.3f} {parsed / n:>9.3f}"
+            + f" {sum(per.values()):>9.0f} {touched / n:>9.3f} {parses / n:>9.3f}"
             + f" {written // touched:>12,} {written_packed // touched:>9,} {peak_rss_mb():>6} MB",
             flush=True,
         )
         spent = dict.fromkeys(STEPS, 0.0)
-        touched = parsed = written = written_packed = 0
+        touched = written = written_packed = 0
 
 
 def peak_rss_mb() -> int:

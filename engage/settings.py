@@ -122,12 +122,14 @@ class Settings(BaseSettings):
     its distinct voices and the events in its windows, and one fed 20,000 events over 11 days held
     3.8 MB of JSON (docs/performance.md). Its state changelog and the views topic accept records this
     size; Kafka's default of 1 MB would stop the worker at such a neighbourhood."""
-    worker_parsed_values: int = Field(default=250, ge=0)
-    """How many table values (neighbourhood states, activity rows) the worker keeps parsed beside
-    their bytes, the most recently used (``streams.app.ParsedTable``). A value not held is parsed
-    again when its neighbourhood next has an event: less memory, more CPU. In a backlog of 200,000
-    events over 4,000 neighbourhoods, 1,000 held saved 6% of the parses 250 left, for 58 MB more
-    peak memory (``benchmarks.state_growth 200000 40000 5000 KEEP``, docs/performance.md)."""
+    worker_parsed_bytes: int = Field(default=1024 * 1024, ge=0)
+    """How many stored bytes of table values (neighbourhood states, packed; activity rows) the worker
+    keeps parsed beside their bytes, per table, the most recently used (``streams.parsed.ParsedTable``).
+    A parsed state takes about twenty times its packed bytes, so the default holds about 20 MB of
+    parsed states however large they grow. A value not held is parsed again when its neighbourhood
+    next has an event: less memory, more CPU. In a backlog over 4,000 neighbourhoods nearly every
+    state a batch touches is parsed anyway; with few neighbourhoods and a steady feed, most are held
+    (``benchmarks.state_growth EVENTS EVERY BATCH BUDGET``, docs/performance.md)."""
     gc_young_threshold: int = Field(default=50_000, ge=1)
     """Allocations between two passes of Python's cycle collector over its youngest objects, in every
     process the project starts (worker, read-side service, CLI). The standard 700 made a fold holding

@@ -24,16 +24,14 @@ import asyncio
 import logging
 import os
 import weakref
-from collections import OrderedDict
-from collections.abc import Callable, Sequence
-from typing import Any, Generic, TypeVar, cast
+from collections.abc import Sequence
+from typing import Any, cast
 
 import faust
 import faust.streams as faust_streams
 import structlog
 from faust.serializers import codecs
 from faust.types import TP, EventT
-from pydantic import BaseModel
 
 from engage import event_log
 from engage.settings import Settings
@@ -45,6 +43,7 @@ from projections.activity import apply_at as apply_activity
 from projections.neighbourhood import NeighbourhoodState
 from streams import packed, seen_ids, transport
 from streams import store as table_store
+from streams.parsed import ParsedTable
 from streams.stalls import STALL_EXIT_CODE, StallDetector
 
 log = structlog.get_logger(__name__)
@@ -66,59 +65,6 @@ class EnvelopeCodec(codecs.Codec):
 
 
 codecs.register(EVENT_CODEC, EnvelopeCodec())
-
-
-Model = TypeVar("Model", bound=BaseModel)
-
-
-class ParsedTable(Generic[Model]):
-    """A faust table of one model's bytes (its JSON, or ``write``'s packing of it), read back without
-    parsing what this process wrote.
-
-    Parsing a neighbourhood's state cost more than folding a batch into it (0.9 ms against 0.1 ms
-    per event, ``docs/performance.md``), so the values last written are kept parsed beside the bytes.
-    A parsed value is used only while the table still holds those very bytes: a value recovered from
-    the changelog after a rebalance is a new object, and is parsed again. At most ``keep`` values are
-    held parsed, the most recently used: a parsed state takes several times its JSON in memory, and
-    the busy neighbourhoods, whose states are the largest to parse, are the ones used most.
-    """
-
-    def __init__(
-        self,
-        table: Any,
-        parse: Callable[[bytes], Model],
-        keep: int,
-        write: Callable[[Model], bytes] = encode,
-    ) -> None:
-        self._table = table
-        self._parse = parse
-        self._write = write
-        self._keep = keep
-        self._parsed: OrderedDict[str, tuple[bytes, Model]] = OrderedDict()
-
-    def get(self, key: str) -> Model | None:
-        stored = self._table.get(key)
-        if stored is None:
-            return None
-        held = self._parsed.get(key)
-        if held is not None and held[0] is stored:
-            self._parsed.move_to_end(key)
-            return held[1]
-        value = self._parse(stored)
-        self._hold(key, stored, value)
-        return value
-
-    def put(self, key: str, value: Model) -> None:
-        """Write ``value`` to the table, and so to its changelog, under the current event."""
-        blob = self._write(value)
-        self._table[key] = blob
-        self._hold(key, blob, value)
-
-    def _hold(self, key: str, blob: bytes, value: Model) -> None:
-        self._parsed[key] = (blob, value)
-        self._parsed.move_to_end(key)
-        while len(self._parsed) > self._keep:
-            self._parsed.popitem(last=False)
 
 
 def by_neighbourhood(batch: Sequence[EventT[Any]]) -> list[list[EventT[Any]]]:
@@ -176,11 +122,11 @@ def create_app(settings: Settings) -> faust.App:
         value_type=bytes,
         extra_topic_configs={"max.message.bytes": str(settings.worker_max_message_bytes)},
     )
-    activity = ParsedTable(activity_table, TrackedRow.model_validate_json, settings.worker_parsed_values)
+    activity = ParsedTable(activity_table, TrackedRow.model_validate_json, settings.worker_parsed_bytes)
     states = ParsedTable(
         states_table,
         lambda blob: NeighbourhoodState.model_validate_json(packed.unpack(blob)),
-        settings.worker_parsed_values,
+        settings.worker_parsed_bytes,
         write=packed.pack,
     )
     seen_events = app.Table("seen-events", default=None, store=seen_ids.URL)

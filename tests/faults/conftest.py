@@ -37,8 +37,8 @@ from tests.integration.conftest import publish, query, rebuild, snapshot
 
 log = structlog.get_logger(__name__)
 
-EVENTS = int(os.environ.get("ENGAGE_FAULT_EVENTS", "10000"))
-"""Events per scenario; the issue asks for 100,000 (docs/reliability.md: why the default is lower)."""
+EVENTS = int(os.environ.get("ENGAGE_FAULT_EVENTS", "100000"))
+"""Events per scenario: 100,000, as the issue asks (docs/reliability.md has the time each takes)."""
 BAD_EVERY = 500
 """One line in this many is a record the connector must reject (a dead letter, never an event)."""
 UNKNOWN_NEIGHBOURHOOD = "E05999999"
@@ -135,10 +135,13 @@ def log_lines(settings: Settings, component: str, event: str) -> list[dict[str, 
     """The JSON log lines of a component (worker or service) whose ``event`` is ``event``."""
     found = []
     for line in (settings.log_dir / f"{component}.log").read_text(errors="replace").splitlines():
-        if not line.startswith("{"):
+        # A worker that exits normally leaves faust's cursor escape (no newline) before the
+        # supervisor's next line: the record starts at its brace.
+        start = line.find("{")
+        if start < 0:
             continue
         try:
-            record = json.loads(line)
+            record = json.loads(line[start:])
         except ValueError:
             continue
         if record.get("event") == event:
