@@ -108,7 +108,7 @@ def main(argv: list[str]) -> None:
             flush=True,
         )
         spent = dict.fromkeys(STEPS, 0.0)
-        touched = written = written_packed = 0
+        touched = written = written_packed = parses = 0
 
 
 def peak_rss_mb() -> int:

@@ -30,13 +30,12 @@ from typing import Any, cast
 import faust
 import faust.streams as faust_streams
 import structlog
-from faust.serializers import codecs
 from faust.types import TP, EventT
 
 from engage import event_log
 from engage.settings import Settings
 from events import Envelope, topics
-from events.codec import decode_envelope, encode
+from events.codec import UndecodableEvent, decode_envelope, encode
 from projections import erasure, neighbourhood
 from projections.activity import TrackedRow, row_key
 from projections.activity import apply_at as apply_activity
@@ -48,31 +47,46 @@ from streams.stalls import STALL_EXIT_CODE, StallDetector
 
 log = structlog.get_logger(__name__)
 
-EVENT_CODEC = "engage-envelope"
 CRASH_EXIT_CODE = 70
 SEND_LIMIT_S = 60.0
 """Longest a batch's sends may take before the worker gives up and restarts."""
 
-
-class EnvelopeCodec(codecs.Codec):
-    """The one codec for canonical events: the same bytes the connectors write."""
-
-    def _dumps(self, obj: Any) -> bytes:
-        return encode(obj)
-
-    def _loads(self, s: bytes) -> Any:
-        return decode_envelope(s)
-
-
-codecs.register(EVENT_CODEC, EnvelopeCodec())
+Read = tuple[EventT[Any], Envelope]
+"""An event as faust delivered it (its log position, and what its writes are filed under) and as decoded."""
 
 
 def by_neighbourhood(batch: Sequence[EventT[Any]]) -> list[list[EventT[Any]]]:
-    """The batch's events by neighbourhood, each group in log order, groups in order of first event."""
-    groups: dict[str, list[EventT[Any]]] = {}
+    """The batch's records by neighbourhood, each group in log order, groups in order of first record.
+
+    By the record key, which every publisher sets to the neighbourhood id (it is what puts all of a
+    neighbourhood's events on one partition, so its state moves with them): the records stay the
+    bytes faust read until their group is folded (``decode_group``).
+    """
+    groups: dict[bytes | None, list[EventT[Any]]] = {}
     for item in batch:
-        groups.setdefault(cast(Envelope, item.value).neighbourhood_id, []).append(item)
+        groups.setdefault(item.key, []).append(item)
     return list(groups.values())
+
+
+def decode_group(group: Sequence[EventT[Any]]) -> list[Read]:
+    """The group's events decoded, in log order; a record that is not a canonical event is logged and
+    skipped, as faust skips a value its codec cannot read (connectors publish only validated events).
+
+    Decoded here, one neighbourhood at a time, not by a faust codec as each record arrives: a decoded
+    event takes about 2.7 KB against the half KB of its bytes, and a backlog's batch holds thousands.
+    """
+    read: list[Read] = []
+    for item in group:
+        try:
+            read.append((item, decode_envelope(item.value)))
+        except UndecodableEvent as exc:
+            log.error(
+                "event_undecodable_skipped",
+                partition=item.message.partition,
+                offset=item.message.offset,
+                error=str(exc)[:500],
+            )
+    return read
 
 
 def _as_if_streaming(event: EventT[Any]) -> None:
@@ -113,7 +127,7 @@ def create_app(settings: Settings) -> faust.App:
         broker_session_timeout=settings.worker_session_timeout_s,
         broker_heartbeat_interval=settings.worker_session_timeout_s / 5,
     )
-    events_topic = app.topic(topics.EVENTS, key_serializer="raw", value_serializer=EVENT_CODEC)
+    events_topic = app.topic(topics.EVENTS, key_serializer="raw", value_serializer="raw")
     # Values are the models' own JSON bytes (one encoder, no second pass through faust's json).
     activity_table = app.Table("activity", default=None, value_type=bytes)
     states_table = app.Table(
@@ -144,7 +158,7 @@ def create_app(settings: Settings) -> faust.App:
         return claimed_by is not None and claimed_by != [partition, offset]
 
     def fold_group(
-        batch: Sequence[EventT[Any]], histories: dict[tuple[int, int], erasure.History]
+        batch: Sequence[Read], histories: dict[tuple[int, int], erasure.History]
     ) -> tuple[
         dict[str, tuple[TrackedRow, EventT[Any]]],
         dict[str, tuple[NeighbourhoodState, EventT[Any]]],
@@ -162,8 +176,7 @@ def create_app(settings: Settings) -> faust.App:
         hoods: dict[str, NeighbourhoodState | None] = {}
         origin: dict[str, EventT[Any]] = {}
         refolded: dict[str, erasure.Refolded] = {}
-        for item in batch:
-            event = cast(Envelope, item.value)
+        for item, event in batch:
             partition, offset = item.message.partition, item.message.offset
             claimed_by = seen_events.get(event.event_id)
             if resent(claimed_by, partition, offset):
@@ -242,11 +255,10 @@ def create_app(settings: Settings) -> faust.App:
                 )
         return sends
 
-    async def read_histories(batch: Sequence[EventT[Any]]) -> dict[tuple[int, int], erasure.History]:
+    async def read_histories(batch: Sequence[Read]) -> dict[tuple[int, int], erasure.History]:
         """The log before each tombstone in the batch that is not below its partition's commit."""
         histories: dict[tuple[int, int], erasure.History] = {}
-        for item in batch:
-            event = cast(Envelope, item.value)
+        for item, event in batch:
             partition, offset = item.message.partition, item.message.offset
             if not erasure.is_tombstone(event) or offset < committed_offset(partition):
                 continue
@@ -284,23 +296,25 @@ def create_app(settings: Settings) -> faust.App:
             settings.worker_batch_size, within=settings.worker_batch_wait_s
         ):
             try:
-                histories = await read_histories(batch)
-                sends: list[tuple[str, bytes, bytes]] = []
-                # One neighbourhood at a time: its state is parsed, folded, viewed and written
-                # before the next is read, so a batch holds one parsed state, not one for each
-                # neighbourhood it touches (most of the worker's memory at 5,000 events a batch,
-                # docs/performance.md). A neighbourhood's events keep their log order.
-                for group in by_neighbourhood(batch):
-                    sends.extend(write_group(*fold_group(group, histories)))
-                # A producer that stops taking sends would hang the agent with the batch unacknowledged,
-                # which the stall stop cannot see: past the limit this raises, and the process restarts.
-                # Straight to the Kafka client: faust's Topic.send wraps every message in futures,
-                # codecs and sensors, which cost more than building the view (docs/performance.md).
-                # faust flushes this same producer before it commits offsets.
                 producer = app.producer
-                async with asyncio.timeout(SEND_LIMIT_S):
-                    for topic, message_key, value in sends:
-                        await producer.send(topic, message_key, value, None, None, None)
+                # One neighbourhood at a time: its events are decoded, its state parsed, folded,
+                # viewed and written, and its messages handed to the producer before the next is
+                # read, so a batch holds one neighbourhood's decoded events, parsed state and
+                # messages, not those of every neighbourhood it touches (most of the worker's memory
+                # in a backlog, docs/performance.md). A neighbourhood's events keep their log order.
+                for group in by_neighbourhood(batch):
+                    events = decode_group(group)
+                    histories = await read_histories(events)
+                    sends = write_group(*fold_group(events, histories))
+                    # A producer that stops taking sends would hang the agent with the batch
+                    # unacknowledged, which the stall stop cannot see: past the limit this raises, and
+                    # the process restarts. Straight to the Kafka client: faust's Topic.send wraps
+                    # every message in futures, codecs and sensors, which cost more than building the
+                    # view (docs/performance.md). faust flushes this same producer before it commits
+                    # offsets, and the batch is acknowledged only after its last group.
+                    async with asyncio.timeout(SEND_LIMIT_S):
+                        for topic, message_key, value in sends:
+                            await producer.send(topic, message_key, value, None, None, None)
             except BaseException:
                 # take_events acknowledges a batch even when its body raises: stop before it can.
                 log.exception("batch_failed_stopping")
