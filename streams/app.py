@@ -78,6 +78,8 @@ def decode_group(group: Sequence[EventT[Any]]) -> list[Read]:
     read: list[Read] = []
     for item in group:
         try:
+            if item.value is None:
+                raise UndecodableEvent("a record with no value (a Kafka tombstone) is not an event")
             read.append((item, decode_envelope(item.value)))
         except UndecodableEvent as exc:
             log.error(

@@ -25,14 +25,15 @@ class Record:
     """The parts of a faust event the worker reads before folding."""
 
     key: bytes | None
-    value: bytes
+    value: bytes | None
     message: Position
 
 
-def record(offset: int, neighbourhood: str, value: bytes | None = None) -> Record:
+def record(offset: int, neighbourhood: str, value: bytes | None = b"") -> Record:
+    """A record of a canonical event, or with ``value`` as its bytes (None: a record with no value)."""
     crime = CrimeRecorded(crime_type="Burglary", theme=Theme.BURGLARY)
     event = envelope(crime, neighbourhood_id=neighbourhood, event_id=f"e{offset}")
-    return Record(neighbourhood.encode(), value if value is not None else encode(event), Position(0, offset))
+    return Record(neighbourhood.encode(), encode(event) if value == b"" else value, Position(0, offset))
 
 
 def test_records_are_grouped_by_key_in_log_order_groups_in_order_of_first_record() -> None:
@@ -43,10 +44,10 @@ def test_records_are_grouped_by_key_in_log_order_groups_in_order_of_first_record
 
 def test_a_group_decodes_to_its_events_in_order_and_skips_what_is_not_an_event() -> None:
     group = [record(0, "A"), record(1, "A", value=b"{not json"), record(2, "A", value=b'{"event_type": 1}')]
-    group.append(record(3, "A"))
+    group += [record(3, "A", value=None), record(4, "A")]
     with capture_logs() as logs:
         read = decode_group(cast(Any, group))
-    assert [(item.message.offset, event.event_id) for item, event in read] == [(0, "e0"), (3, "e3")]
+    assert [(item.message.offset, event.event_id) for item, event in read] == [(0, "e0"), (4, "e4")]
     skipped = [e for e in logs if e["event"] == "event_undecodable_skipped"]
-    assert [(e["partition"], e["offset"]) for e in skipped] == [(0, 1), (0, 2)]
+    assert [(e["partition"], e["offset"]) for e in skipped] == [(0, 1), (0, 2), (0, 3)]
     assert all(e["error"] for e in skipped)
