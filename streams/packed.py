@@ -4,7 +4,7 @@ A state is the largest value the worker holds and writes (tens of KB for a busy 
 for the busiest), and it sits in the worker's table as bytes for every neighbourhood it owns. Packed,
 it takes about a quarter of the memory and of the changelog's record size: at 200,000 benchmark
 events a state's 13,280 bytes of JSON pack to 3,269 on average, for about 80 µs an event of packing
-(``.venv/bin/python -m benchmarks.state_growth 200000 40000 5000 250``, its ``pack`` column;
+(``.venv/bin/python -m benchmarks.state_growth 200000 40000 5000 1048576``, its ``pack`` column;
 docs/performance.md). Records written before states were packed are plain JSON and are still read.
 """
 
