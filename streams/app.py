@@ -8,12 +8,12 @@ Delivery is at-least-once; exactly-once effects come from the data:
   (held as digests, ``streams/seen_ids.py``);
 - rows and views carry absolute state and a version, so the sink can take the same one twice.
 
-Events are folded in batches (``take_events``), one neighbourhood's events at a time: each touched
+Events are folded in batches (``streams/batches.py``), one neighbourhood's events at a time: each touched
 value is read once and written once per batch, and faust acknowledges a batch's events only after
 its table writes and sends were handed to the producer. faust flushes its producer before it
 commits offsets, so a committed offset always has its effects in the changelogs. An exception inside
-a batch stops the process at once (``take_events`` would otherwise acknowledge the batch); the
-supervisor starts a new worker.
+a batch stops the process at once, before the batch is acknowledged; the supervisor starts a new
+worker.
 
 A timer stops the worker when a partition's commits have stalled (see ``streams/stalls.py``).
 """
@@ -40,7 +40,7 @@ from projections import erasure, neighbourhood
 from projections.activity import TrackedRow, row_key
 from projections.activity import apply_at as apply_activity
 from projections.neighbourhood import NeighbourhoodState
-from streams import packed, seen_ids, transport
+from streams import batches, packed, seen_ids, transport
 from streams import store as table_store
 from streams.parsed import ParsedTable
 from streams.stalls import STALL_EXIT_CODE, StallDetector
@@ -95,7 +95,7 @@ def _as_if_streaming(event: EventT[Any]) -> None:
     """Make ``event`` faust's current event.
 
     A table write goes to the changelog partition of the event being processed, which faust reads
-    from a context variable that ``take_events`` leaves unset while a batch is folded. Each write
+    from a context variable that the batching leaves unset while a batch is folded. Each write
     here names the event that caused it, so every changelog record lands on that event's partition
     and a rebalance moves a neighbourhood's state with its events.
     """
@@ -286,6 +286,11 @@ def create_app(settings: Settings) -> faust.App:
             await asyncio.sleep(0.5)
         log.warning("changelog_partitions_unknown", waited_s=patience_s)
 
+    def unread_behind(held: Sequence[EventT[Any]]) -> int:
+        """Events the partitions of ``held`` hold past it, as far as the consumer has heard."""
+        last = batches.last_offsets(held)
+        return batches.unread(last, {p: app.consumer.highwater(TP(topics.EVENTS, p)) for p in last})
+
     @app.agent(events_topic)
     async def fold_events(stream: Any) -> None:
         await changelogs_known()
@@ -293,9 +298,12 @@ def create_app(settings: Settings) -> faust.App:
         # warn), so every debug call in aiokafka and faust built a record no handler kept: about 3%
         # of the worker's py-spy samples at 200,000 events. The spinner has finished by now.
         logging.getLogger().setLevel(logging.WARNING)
-        # take_events is faust-streaming's, missing from its StreamT protocol.
-        async for batch in stream.take_events(
-            settings.worker_batch_size, within=settings.worker_batch_wait_s
+        async for batch in batches.take_batches(
+            stream,
+            settings.worker_batch_size,
+            settings.worker_batch_wait_s,
+            settings.worker_backlog_wait_s,
+            waiting=unread_behind,
         ):
             try:
                 producer = app.producer
@@ -318,7 +326,8 @@ def create_app(settings: Settings) -> faust.App:
                         for topic, message_key, value in sends:
                             await producer.send(topic, message_key, value, None, None, None)
             except BaseException:
-                # take_events acknowledges a batch even when its body raises: stop before it can.
+                # Not acknowledged (``take_batches``); the process stops, and the batch is read again
+                # from the committed offset by the worker the supervisor starts.
                 log.exception("batch_failed_stopping")
                 os._exit(CRASH_EXIT_CODE)
 

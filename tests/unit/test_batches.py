@@ -1,0 +1,125 @@
+"""How the worker cuts its batches: at their size or after the wait in a steady feed, later while the
+partitions hold a backlog; a batch is acknowledged only once the next one is asked for.
+
+The stream is faust's own, fed through an agent's test context (an in-memory channel, no broker)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+import faust
+import pytest
+
+from streams.batches import keep_filling, last_offsets, take_batches, unread
+
+WAIT_S = 0.05
+BACKLOG_WAIT_S = 2.0
+
+
+@dataclass(frozen=True)
+class Position:
+    partition: int
+    offset: int
+
+
+@dataclass(frozen=True)
+class Record:
+    message: Position
+
+
+def test_unread_counts_what_each_partition_holds_past_the_last_offset_taken() -> None:
+    assert unread({0: 9, 1: 4}, {0: 10, 1: 20}) == 0 + 15
+    assert unread({0: 9}, {0: None}) == 0
+    assert unread({2: 30}, {2: 10}) == 0, "a highwater behind the offset (stale) is nothing unread"
+
+
+def test_last_offsets_are_the_largest_per_partition() -> None:
+    records = [Record(Position(0, 5)), Record(Position(1, 2)), Record(Position(0, 7)), Record(Position(0, 6))]
+    assert last_offsets(cast(Any, records)) == {0: 7, 1: 2}
+
+
+@pytest.mark.parametrize(
+    ("held", "waiting", "waited_s", "expected"),
+    [
+        (100, 10_000, 0.0, True),  # a backlog: fill on
+        (100, 100, 0.0, True),  # as many waiting as held: waiting doubles the batch
+        (100, 99, 0.0, False),  # the tail of a backlog: fold it
+        (0, 10_000, 0.0, False),  # nothing held: no batch to fill
+        (1_000, 10_000, 0.0, False),  # full
+        (100, 10_000, 3.0, False),  # waited long enough
+    ],
+)
+def test_a_batch_fills_on_only_in_a_backlog(held: int, waiting: int, waited_s: float, expected: bool) -> None:
+    assert keep_filling(held, waiting, 1_000, waited_s, 3.0) is expected
+
+
+def batches_of(
+    arrivals: Sequence[Sequence[int]], gap_s: float, waiting: Callable[[Sequence[Any]], int], size: int = 10
+) -> list[list[int]]:
+    """The batches ``take_batches`` makes of values put in groups ``gap_s`` apart."""
+    app = faust.App("test-batches", broker="kafka://127.0.0.1:1", store="memory://", web_enabled=False)
+    got: list[list[int]] = []
+
+    @app.agent()
+    async def collect(stream: Any) -> None:
+        async for batch in take_batches(stream, size, WAIT_S, BACKLOG_WAIT_S, waiting=waiting):
+            got.append([event.value for event in batch])
+
+    async def feed() -> None:
+        async with collect.test_context() as agent:
+            for group in arrivals:
+                for value in group:
+                    await agent.put(value)
+                await asyncio.sleep(gap_s)
+            total = sum(len(g) for g in arrivals)
+            for _ in range(200):
+                if sum(len(b) for b in got) >= total:
+                    break
+                await asyncio.sleep(WAIT_S)
+
+    asyncio.run(feed())
+    return got
+
+
+def test_in_a_steady_feed_a_batch_is_cut_after_the_wait() -> None:
+    got = batches_of([[0, 1, 2], [3, 4, 5, 6]], gap_s=0.3, waiting=lambda held: 0)
+    assert got == [[0, 1, 2], [3, 4, 5, 6]]
+
+
+def test_in_a_backlog_a_batch_fills_on_past_the_wait() -> None:
+    got = batches_of([[0, 1, 2], [3, 4, 5, 6]], gap_s=0.3, waiting=lambda held: 1_000)
+    assert got == [[0, 1, 2, 3, 4, 5, 6]]
+
+
+def test_a_batch_never_holds_more_than_its_size() -> None:
+    got = batches_of([list(range(25))], gap_s=0.0, waiting=lambda held: 1_000)
+    assert got == [list(range(10)), list(range(10, 20)), list(range(20, 25))]
+
+
+def test_a_batch_is_acknowledged_only_when_the_next_is_asked_for() -> None:
+    app = faust.App("test-batches-acks", broker="kafka://127.0.0.1:1", store="memory://", web_enabled=False)
+    seen: list[tuple[list[int], list[bool]]] = []
+    first: list[Any] = []
+
+    @app.agent()
+    async def collect(stream: Any) -> None:
+        async for batch in take_batches(stream, 3, WAIT_S, 0.0, waiting=lambda held: 0):
+            if not first:
+                first.extend(batch)
+            seen.append(([e.value for e in batch], [e.message.acked for e in first]))
+
+    async def feed() -> None:
+        async with collect.test_context() as agent:
+            for value in range(6):
+                await agent.put(value)
+            for _ in range(100):
+                if len(seen) >= 2:
+                    break
+                await asyncio.sleep(WAIT_S)
+
+    asyncio.run(feed())
+    assert seen[0] == ([0, 1, 2], [False, False, False]), "acknowledged while it was being folded"
+    assert seen[1] == ([3, 4, 5], [True, True, True]), "not acknowledged once the next batch was asked for"
