@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import threading
 import time
@@ -146,6 +147,27 @@ def folded(settings: Settings) -> tuple[int, int]:
 
 
 WARM_UP_EVENTS = 1
+
+
+def worker_batches(settings: Settings) -> dict[str, float | int]:
+    """The sizes of the first worker's batches, summed from the reports in its log (``batches_folded``,
+    at most one a minute, so the run's last minute may be missing): batches, events, mean, largest."""
+    batches = events = largest = 0
+    path = settings.log_dir / "worker.log"
+    lines = path.read_text(errors="replace").splitlines() if path.exists() else []
+    for line in lines:
+        if '"batches_folded"' not in line:
+            continue
+        try:
+            # Supervisor lines may follow faust's cursor escape on the same line: read from the brace.
+            report = json.loads(line[line.index("{") :])
+        except ValueError:
+            continue
+        batches += int(report["batches"])
+        events += int(report["events"])
+        largest = max(largest, int(report["largest"]))
+    mean = round(events / batches, 1) if batches else 0.0
+    return {"batches": batches, "events": events, "mean_events": mean, "largest": largest}
 
 
 @dataclass

@@ -239,6 +239,7 @@ def measure_stack(
         finally:
             stop_profile(profiler)
         results.raw["end_to_end"] = asdict(outcome)
+        results.raw["worker_batches"] = pipeline.worker_batches(settings)
         results.raw["memory_after_run_2_kb"] = memory.sample()
         results.raw["cpu_seconds_run_2"] = {
             role: round(seconds - cpu_before.get(role, 0.0), 2)

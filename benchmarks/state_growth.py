@@ -5,15 +5,16 @@
 
 Feeds the end-to-end run's workload (``benchmarks.workload``: 4,000 neighbourhoods, 2,000 events a
 second of event time) through what the worker does, without Kafka or faust, in batches of BATCH
-events as ``take_events`` hands them over in a backlog, one neighbourhood at a time as the worker
-folds them. For each neighbourhood a batch touches it unpacks and parses the state from its stored
-bytes unless the worker's cache holds it parsed (``streams.parsed.ParsedTable`` with a BUDGET of
-stored bytes, ``worker_parsed_bytes``), folds the batch's events into it (``neighbourhood.step``), builds one
-view, encodes state and view to JSON, and packs the state (``streams.packed``). Every EVERY events
-it prints the microseconds per event each step took since the last line, the states touched and
-parsed per event, the mean size of the states written (JSON and packed), and the process's peak RSS
-so far (``VmHWM``: the interpreter and the workload's generator take about 155 MB before the first
-event). CPU of this process only (``time.process_time``).
+events as the worker takes them in a backlog (``streams/batches.py``), one neighbourhood at a time
+as the worker folds them. For each neighbourhood a batch touches it unpacks and parses the state
+from its stored bytes unless the worker's cache holds it parsed (``streams.parsed.ParsedTable`` with
+a BUDGET of stored bytes, ``worker_parsed_bytes``), folds the batch's events into it
+(``neighbourhood.step``), builds one view, encodes state and view to JSON, and packs the state
+(``streams.packed``). Every EVERY events it prints the microseconds per event each step took since
+the last line, the states touched and parsed per event, the mean size of the states written (JSON
+and packed), and the process's peak RSS so far (``VmHWM``: the interpreter and the workload's
+generator take about 155 MB before the first event). CPU of this process only
+(``time.process_time``).
 """
 
 from __future__ import annotations

@@ -298,6 +298,7 @@ def create_app(settings: Settings) -> faust.App:
         # warn), so every debug call in aiokafka and faust built a record no handler kept: about 3%
         # of the worker's py-spy samples at 200,000 events. The spinner has finished by now.
         logging.getLogger().setLevel(logging.WARNING)
+        tally = batches.BatchTally()
         async for batch in batches.take_batches(
             stream,
             settings.worker_batch_size,
@@ -306,6 +307,9 @@ def create_app(settings: Settings) -> faust.App:
             waiting=unread_behind,
         ):
             try:
+                summary = tally.add(len(batch))
+                if summary is not None:
+                    log.info("batches_folded", **summary)
                 producer = app.producer
                 # One neighbourhood at a time: its events are decoded, its state parsed, folded,
                 # viewed and written, and its messages handed to the producer before the next is

@@ -21,7 +21,9 @@ wait when the generator starts.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from faust.types import ChannelT, EventT
@@ -129,3 +131,33 @@ async def take_batches(
     finally:
         stream.enable_acks = restore_acks
         stream._processors.remove(hold)
+
+
+@dataclass
+class BatchTally:
+    """How large the worker's batches were since the last report: logged once a minute at most
+    (``batches_folded``), so the sizes a backlog or a feed gives can be read from the worker's log."""
+
+    every_s: float = 60.0
+    started: float = field(default_factory=time.monotonic)
+    batches: int = 0
+    events: int = 0
+    largest: int = 0
+
+    def add(self, size: int) -> dict[str, float | int] | None:
+        """Count a batch; returns the summary to log when one is due (and starts counting afresh)."""
+        self.batches += 1
+        self.events += size
+        self.largest = max(self.largest, size)
+        now = time.monotonic()
+        if now - self.started < self.every_s:
+            return None
+        summary: dict[str, float | int] = {
+            "batches": self.batches,
+            "events": self.events,
+            "mean_events": round(self.events / self.batches, 1),
+            "largest": self.largest,
+            "seconds": round(now - self.started, 1),
+        }
+        self.started, self.batches, self.events, self.largest = now, 0, 0, 0
+        return summary

@@ -7,27 +7,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any, cast
 
 import faust
 import pytest
 
-from streams.batches import keep_filling, last_offsets, take_batches, unread
+from streams.batches import BatchTally, keep_filling, last_offsets, take_batches, unread
 
 WAIT_S = 0.05
 BACKLOG_WAIT_S = 2.0
-
-
-@dataclass(frozen=True)
-class Position:
-    partition: int
-    offset: int
-
-
-@dataclass(frozen=True)
-class Record:
-    message: Position
 
 
 def test_unread_counts_what_each_partition_holds_past_the_last_offset_taken() -> None:
@@ -37,7 +26,11 @@ def test_unread_counts_what_each_partition_holds_past_the_last_offset_taken() ->
 
 
 def test_last_offsets_are_the_largest_per_partition() -> None:
-    records = [Record(Position(0, 5)), Record(Position(1, 2)), Record(Position(0, 7)), Record(Position(0, 6))]
+    # The parts of a faust event it reads: the message's partition and offset.
+    records = [
+        SimpleNamespace(message=SimpleNamespace(partition=p, offset=o))
+        for p, o in [(0, 5), (1, 2), (0, 7), (0, 6)]
+    ]
     assert last_offsets(cast(Any, records)) == {0: 7, 1: 2}
 
 
@@ -123,3 +116,19 @@ def test_a_batch_is_acknowledged_only_when_the_next_is_asked_for() -> None:
     asyncio.run(feed())
     assert seen[0] == ([0, 1, 2], [False, False, False]), "acknowledged while it was being folded"
     assert seen[1] == ([3, 4, 5], [True, True, True]), "not acknowledged once the next batch was asked for"
+
+
+def test_the_tally_reports_batch_sizes_once_due_and_starts_afresh() -> None:
+    tally = BatchTally(every_s=3600.0)
+    assert tally.add(5) is None and tally.add(15) is None
+    tally.every_s = 0.0
+    summary = tally.add(40)
+    assert summary is not None
+    assert (summary["batches"], summary["events"], summary["mean_events"], summary["largest"]) == (
+        3,
+        60,
+        20.0,
+        40,
+    )
+    again = tally.add(7)
+    assert again is not None and (again["batches"], again["events"], again["largest"]) == (1, 7, 7)
