@@ -8,9 +8,9 @@ Delivery is at-least-once; exactly-once effects come from the data:
   (held as digests, ``streams/seen_ids.py``);
 - rows and views carry absolute state and a version, so the sink can take the same one twice.
 
-Events are folded in batches (``streams/batches.py``), one neighbourhood's events at a time: each touched
-value is read once and written once per batch, and faust acknowledges a batch's events only after
-its table writes and sends were handed to the producer. faust flushes its producer before it
+Events are folded in batches (``streams/batches.py``), one neighbourhood's events at a time: each
+touched value is read once and written once per batch, and a batch's events are acknowledged only
+after its table writes and sends were handed to the producer. faust flushes its producer before it
 commits offsets, so a committed offset always has its effects in the changelogs. An exception inside
 a batch stops the process at once, before the batch is acknowledged; the supervisor starts a new
 worker.
