@@ -30,8 +30,8 @@ from events import (
     SurveyResponseReceived,
     Theme,
 )
+from projections.columns import EPOCH
 from projections.priority import SELDOM_HEARD_GROUPS
-from projections.tension import EPOCH
 
 VOICE_CHANNELS: tuple[Channel, ...] = (Channel.MEETING, Channel.SURVEY, Channel.PARTNER_CALL, Channel.SOCIAL)
 """Channels that carry what residents say (recorded crime, police responses and analysts do not)."""

@@ -27,9 +27,10 @@ from projections import feedback as feedback_model
 from projections import priority as priority_model
 from projections import tension as tension_model
 from projections.activity import admit
+from projections.columns import EPOCH
 from projections.coverage import CoverageRow
 from projections.feedback import FeedbackRow
-from projections.tension import EPOCH, Period, TensionReading
+from projections.tension import Period, TensionReading
 
 
 class Params(Frozen):

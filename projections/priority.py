@@ -35,12 +35,13 @@ offending, not a resident's view.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from types import MappingProxyType
-from typing import Annotated, NamedTuple
+from typing import Annotated, Any, ClassVar, NamedTuple
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, GetCoreSchemaHandler
+from pydantic_core import core_schema
 
 from events import (
     Channel,
@@ -54,8 +55,8 @@ from events import (
     Theme,
 )
 from projections import exact
+from projections.columns import EPOCH, Book, from_micros, to_micros
 from projections.exact import ExactUnits
-from projections.tension import EPOCH
 
 SECONDS_PER_DAY = 86_400.0
 
@@ -182,6 +183,55 @@ class Voice(NamedTuple):
         return min(float(self.weight), math.fsum(c for g, c in self.groups.items() if g in seldom_groups))
 
 
+class VoiceBook(Book[Voice]):
+    """Pseudonymous voices by key, as columns (``projections.columns``)."""
+
+    COLUMNS: ClassVar[dict[str, Any]] = {
+        "channels": Channel,
+        "times": int,
+        "weights": Annotated[int, Field(ge=1)],
+        "groups": Mapping[str, float] | None,
+    }
+    """``times``: each voice's ``last_time`` in microseconds since the epoch; ``groups``: None for none."""
+    ENTRY = Voice
+
+    @staticmethod
+    def entry(row: Sequence[Any]) -> Voice:
+        channel, micros, weight, groups = row
+        return Voice(channel, from_micros(micros), weight, NO_GROUPS if groups is None else groups)
+
+    @staticmethod
+    def row(entry: Voice) -> tuple[Any, ...]:
+        return (entry.channel, to_micros(entry.last_time), entry.weight, entry.groups or None)
+
+
+class ThemeVoiceBook(VoiceBook):
+    """Pseudonymous voices per theme they raised, in one book keyed ``"<theme> <voice key>"``: one
+    book per theme cost more to read than the voices in it (``theme_key``)."""
+
+    @staticmethod
+    def theme_key(theme: Theme, key: str) -> str:
+        return f"{theme.value} {key}"
+
+    def by_theme(self) -> dict[Theme, list[str]]:
+        """The voice keys under each theme, in the order they were first heard."""
+        themes: dict[Theme, list[str]] = {}
+        for composite in self:
+            theme, key = composite.split(" ", 1)
+            themes.setdefault(Theme(theme), []).append(key)
+        return themes
+
+    @classmethod
+    def _flattened(cls, nested: Mapping[Theme, Mapping[str, Voice]]) -> ThemeVoiceBook:
+        return cls.of({cls.theme_key(t, k): v for t, voices in nested.items() for k, v in voices.items()})
+
+    @classmethod
+    def _older_schema(cls, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(
+            cls._flattened, handler.generate_schema(dict[Theme, dict[str, Voice]])
+        )
+
+
 class ThemeTally(Frozen):
     """One theme's voices on one channel, summed as a score needs them (exact integers)."""
 
@@ -207,12 +257,12 @@ class PriorityState(Frozen):
     """What the priority model remembers about one neighbourhood."""
 
     neighbourhood_id: str
-    voices: Mapping[str, Voice] = Field(default_factory=dict)
+    voices: VoiceBook = Field(default_factory=VoiceBook)
     """The pseudonymous voices heard in the neighbourhood, on any theme, each as merged so far: kept
     because a later event may be the same person again, whose earlier part of the sums it replaces.
     Anonymous voices (a partner feed's count, a meeting, a survey with no pseudonym) are in the sums
     only, so a state grows with the people heard, not with the events."""
-    theme_voices: Mapping[Theme, Mapping[str, Voice]] = Field(default_factory=dict)
+    theme_voices: ThemeVoiceBook = Field(default_factory=ThemeVoiceBook)
     """The same, per theme they raised."""
     recorded_crimes: Mapping[Theme, int] = Field(default_factory=dict)
     agreed: Mapping[Theme, AwareDatetime] = Field(default_factory=dict)
@@ -434,27 +484,28 @@ def evolve(
     everyone, by_theme = _contributions(event)
     if everyone:
         delta = _TallyDelta(current, params)
-        # Only pseudonymous voices are remembered one by one (a copy of their map per event);
+        # Only pseudonymous voices are remembered one by one (a copy of their columns per event);
         # an anonymous voice goes straight into the sums.
-        voices: dict[str, Voice] | None = None
+        voices: VoiceBook | None = None
         for key, voice in everyone:
             if key is None:
                 delta.voice(None, voice)
                 continue
-            voices = voices if voices is not None else dict(current.voices)
-            before = voices.get(key)
-            voices[key] = after = voice if before is None else before.merge(voice)
+            book = voices if voices is not None else current.voices
+            before = book.get(key)
+            after = voice if before is None else before.merge(voice)
+            voices = book.with_entry(key, after)
             delta.voice(before, after)
-        theme_voices: dict[Theme, Mapping[str, Voice]] | None = None
+        theme_voices: ThemeVoiceBook | None = None
         for theme, key, voice in by_theme:
             if key is None:
                 delta.theme_voice(theme, None, voice)
                 continue
-            theme_voices = theme_voices if theme_voices is not None else dict(current.theme_voices)
-            kept = dict(theme_voices.get(theme, {}))
-            before = kept.get(key)
-            kept[key] = after = voice if before is None else before.merge(voice)
-            theme_voices[theme] = kept
+            book = theme_voices if theme_voices is not None else current.theme_voices
+            composite = ThemeVoiceBook.theme_key(theme, key)
+            before = book.get(composite)
+            after = voice if before is None else before.merge(voice)
+            theme_voices = book.with_entry(composite, after)
             delta.theme_voice(theme, before, after)
         if voices is not None:
             update["voices"] = voices

@@ -27,9 +27,9 @@ Thresholds are applied when reading, by ``history`` and ``level``.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime, timedelta
-from typing import Annotated, Literal, NamedTuple
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Annotated, Any, ClassVar, Literal, NamedTuple
 
 from pydantic import AwareDatetime, Field, model_validator
 
@@ -45,9 +45,8 @@ from events import (
     Theme,
 )
 from projections import exact
+from projections.columns import EPOCH, Book, from_micros, to_micros
 from projections.exact import ExactUnits
-
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 TENSION_THEMES: frozenset[Theme] = frozenset({Theme.PUBLIC_ORDER, Theme.VIOLENCE, Theme.WEAPONS})
 """Themes that, raised at a meeting or by a partner, signal tension (hate is counted on its own)."""
@@ -165,6 +164,59 @@ class Signal(NamedTuple):
         )
 
 
+class SignalBook(Book[Signal]):
+    """Unsealed indicators by event id, as columns (``projections.columns``)."""
+
+    COLUMNS: ClassVar[dict[str, Any]] = {
+        "times": int,
+        "grades": Grade,
+        "negative": Annotated[float, Field(ge=0)],
+        "hostility": Annotated[float, Field(ge=0)],
+        "rumour": Annotated[float, Field(ge=0)],
+        "hate": Annotated[int, Field(ge=0)],
+        "signals": Annotated[int, Field(ge=0)],
+    }
+    """``times``: each indicator's event time in microseconds since the epoch."""
+    ENTRY = Signal
+
+    @staticmethod
+    def entry(row: Sequence[Any]) -> Signal:
+        micros, *rest = row
+        return Signal(from_micros(micros), *rest)
+
+    @staticmethod
+    def row(entry: Signal) -> tuple[Any, ...]:
+        return (to_micros(entry.time), *entry[1:])
+
+    def scored(
+        self, params: TensionParams, until: datetime | None = None
+    ) -> Iterator[tuple[int, float, str]]:
+        """Each indicator's time (microseconds), score and event id, in key order; with ``until``,
+        only those up to it."""
+        limit = None if until is None else to_micros(until)
+        columns = zip(
+            self,
+            self.column("times"),
+            self.column("negative"),
+            self.column("hostility"),
+            self.column("rumour"),
+            self.column("hate"),
+            self.column("signals"),
+            strict=True,
+        )
+        for key, micros, negative, hostility, rumour, hate, signals in columns:
+            if limit is not None and micros > limit:
+                continue
+            score = (
+                params.weight_negative * negative
+                + params.weight_hostility * hostility
+                + params.weight_hate * hate
+                + params.weight_signal * signals
+                + params.weight_rumour * rumour
+            )
+            yield micros, score, key
+
+
 class Assessment(Frozen):
     """An analyst's confirmation, override or withdrawal of an override (``TensionAssessed``)."""
 
@@ -193,7 +245,7 @@ class TensionState(Frozen):
     """What the tension model remembers about one neighbourhood: unsealed indicators by event id."""
 
     neighbourhood_id: str
-    signals: Mapping[str, Signal] = Field(default_factory=dict)
+    signals: SignalBook = Field(default_factory=SignalBook)
     assessments: Mapping[str, Assessment] = Field(default_factory=dict)
     watermark: AwareDatetime | None = None
     """The latest event time seen in the neighbourhood, on any channel."""
@@ -295,7 +347,7 @@ def evolve(state: TensionState | None, event: Envelope, params: TensionParams | 
         if current.sealed is not None and index < current.sealed.through:
             update["too_late"] = current.too_late + 1
         else:
-            update["signals"] = {**current.signals, event.event_id: signal}
+            update["signals"] = current.signals.with_entry(event.event_id, signal)
             totals = dict(_kept_totals(current, params))
             totals[index] = totals.get(index, 0) + _units(signal.score(params))
             update["totals"] = totals
@@ -308,22 +360,27 @@ def _kept_totals(state: TensionState, params: TensionParams) -> Mapping[int, int
     ones its signals give."""
     if state.basis == _basis(params):
         return state.totals
-    return _summed(state.signals.values(), params)
+    return _summed(state.signals, params)
 
 
-def _summed(signals: Iterable[Signal], params: TensionParams) -> dict[int, int]:
+def _summed(signals: SignalBook, params: TensionParams, until: datetime | None = None) -> dict[int, int]:
     totals: dict[int, int] = {}
-    for signal in signals:
-        index = bucket_of(signal.time, params.bucket)
-        totals[index] = totals.get(index, 0) + _units(signal.score(params))
+    bucket = _micros(params.bucket)
+    for micros, score, _ in signals.scored(params, until):
+        index = micros // bucket
+        totals[index] = totals.get(index, 0) + _units(score)
     return totals
+
+
+def _micros(span: timedelta) -> int:
+    return (span.days * 86_400 + span.seconds) * 1_000_000 + span.microseconds
 
 
 def _totals_as_of(state: TensionState, params: TensionParams, as_of: datetime | None) -> Mapping[int, int]:
     """Each unsealed bucket's total of the signals up to ``as_of`` (None: all of them)."""
     if as_of is None or (state.watermark is not None and as_of >= state.watermark):
         return _kept_totals(state, params)
-    return _summed((s for s in state.signals.values() if s.time <= as_of), params)
+    return _summed(state.signals, params, as_of)
 
 
 def _seal(state: TensionState, params: TensionParams) -> TensionState:
@@ -339,7 +396,8 @@ def _seal(state: TensionState, params: TensionParams) -> TensionState:
     elif target - through < params.seal_every:
         return state
     sealed = _evaluate(state, target - 1, params)
-    kept = {i: s for i, s in state.signals.items() if bucket_of(s.time, params.bucket) >= target}
+    start, times = target * _micros(params.bucket), state.signals.column("times")
+    kept = state.signals.where(lambda i: times[i] >= start)
     totals = {i: units for i, units in _kept_totals(state, params).items() if i >= target}
     return state.model_copy(
         update={"sealed": sealed, "signals": kept, "totals": totals, "basis": _basis(params)}
@@ -381,11 +439,10 @@ def _evaluate(state: TensionState, last: int, params: TensionParams, as_of: date
     def members(index: int) -> list[tuple[float, str]]:
         # The signals behind a bucket are needed only for evidence, when the level moves or holds
         # high: they are gathered then, for that bucket alone, not at every reading.
-        low, high = EPOCH + index * params.bucket, EPOCH + (index + 1) * params.bucket
+        width = _micros(params.bucket)
+        low, high = index * width, (index + 1) * width
         return [
-            (signal.score(params), event_id)
-            for event_id, signal in state.signals.items()
-            if low <= signal.time < high and (as_of is None or signal.time <= as_of)
+            (score, event_id) for t, score, event_id in state.signals.scored(params, as_of) if low <= t < high
         ]
 
     offset = params.gap_buckets + params.baseline_buckets
@@ -464,7 +521,8 @@ def history(
     if sealed is not None and last < sealed.through:
         made = tuple(c for c in sealed.changes if c.bucket_start <= as_of)
         return made, made[-1].score if made else 0.0
-    if sealed is None and not any(s.time <= as_of for s in state.signals.values()):
+    limit = to_micros(as_of)
+    if sealed is None and not any(t <= limit for t in state.signals.column("times")):
         return (), 0.0
     reading = _evaluate(state, last, params, as_of)
     return reading.changes, reading.value

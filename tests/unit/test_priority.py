@@ -203,7 +203,7 @@ class TestVoices:
     def test_an_unknown_neighbourhood_starts_empty(self) -> None:
         state = evolve(None, survey("s", "r", Theme.DRUGS))
         assert state.neighbourhood_id == "N1"
-        assert set(state.theme_voices) == {Theme.DRUGS}
+        assert set(state.theme_voices.by_theme()) == {Theme.DRUGS}
         assert score(PriorityState(neighbourhood_id="N9"), AS_OF) == []
 
 
@@ -337,7 +337,7 @@ class TestKeptSums:
         ]
         state = fold([*calls, survey("s", "r1", Theme.DRUGS)])["N1"]
         assert list(state.voices) == ["survey:r1"]
-        assert {t: list(v) for t, v in state.theme_voices.items()} == {Theme.DRUGS: ["survey:r1"]}
+        assert state.theme_voices.by_theme() == {Theme.DRUGS: ["survey:r1"]}
         assert state.tallies[Theme.NOISE][Channel.PARTNER_CALL].weight == sum(i % 3 + 1 for i in range(60))
         noise = by_theme(score(state, AS_OF))[Theme.NOISE]
         assert noise.neighbourhood_voices == sum(i % 3 + 1 for i in range(60)) + 1
