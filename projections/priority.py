@@ -152,10 +152,10 @@ class Voice(NamedTuple):
     to each group; whether a group is seldom heard is decided when scoring, by ``PriorityParams``.
     Merging keeps the maximum of every field, so the fold is order-free and idempotent.
 
-    A named tuple, not a model: a state holds one per pseudonymous voice and theme, and pydantic
-    writes and reads a tuple faster than a model (a third less time to parse and encode a state,
-    ``benchmarks.state_growth``). It is immutable as a model is; fields are validated when a state is
-    read back from JSON.
+    A named tuple, not a model: it is what a lookup in a state's ``VoiceBook`` gives, and the state
+    holds its voices as columns (``projections.columns``), so a voice is built only when the fold
+    looks it up. It is immutable as a model is; the columns are validated when a state is read back
+    from JSON.
     """
 
     channel: Channel
@@ -263,7 +263,7 @@ class PriorityState(Frozen):
     Anonymous voices (a partner feed's count, a meeting, a survey with no pseudonym) are in the sums
     only, so a state grows with the people heard, not with the events."""
     theme_voices: ThemeVoiceBook = Field(default_factory=ThemeVoiceBook)
-    """The same, per theme they raised."""
+    """The same, per theme they raised (``ThemeVoiceBook.theme_key``)."""
     recorded_crimes: Mapping[Theme, int] = Field(default_factory=dict)
     agreed: Mapping[Theme, AwareDatetime] = Field(default_factory=dict)
     """When a PACT or beat meeting last agreed each theme as a priority."""

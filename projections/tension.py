@@ -141,9 +141,9 @@ posts, rumour)."""
 class Signal(NamedTuple):
     """The raw tension indicators of one event.
 
-    A named tuple, not a model: a state holds one per unsealed indicator, and pydantic writes and
-    reads a tuple faster than a model (a third less time to parse and encode a state,
-    ``benchmarks.state_growth``). Fields are validated when a state is read back from JSON.
+    A named tuple, not a model: it is what a lookup in a state's ``SignalBook`` gives, and the state
+    holds its indicators as columns (``projections.columns``). The columns are validated when a
+    state is read back from JSON.
     """
 
     time: AwareDatetime
