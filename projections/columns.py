@@ -26,10 +26,14 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 E = TypeVar("E")
 
 
+def span_micros(span: timedelta) -> int:
+    """``span`` as whole microseconds (exact: timedeltas hold microseconds)."""
+    return (span.days * 86_400 + span.seconds) * 1_000_000 + span.microseconds
+
+
 def to_micros(when: datetime) -> int:
-    """``when`` as whole microseconds since the epoch (exact: datetimes hold microseconds)."""
-    delta = when - EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    """``when`` as whole microseconds since the epoch."""
+    return span_micros(when - EPOCH)
 
 
 def from_micros(micros: int) -> datetime:

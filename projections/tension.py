@@ -45,7 +45,7 @@ from events import (
     Theme,
 )
 from projections import exact
-from projections.columns import EPOCH, Book, from_micros, to_micros
+from projections.columns import EPOCH, Book, from_micros, span_micros, to_micros
 from projections.exact import ExactUnits
 
 TENSION_THEMES: frozenset[Theme] = frozenset({Theme.PUBLIC_ORDER, Theme.VIOLENCE, Theme.WEAPONS})
@@ -155,13 +155,20 @@ class Signal(NamedTuple):
     signals: Annotated[int, Field(ge=0)] = 0
 
     def score(self, params: TensionParams) -> float:
-        return (
-            params.weight_negative * self.negative
-            + params.weight_hostility * self.hostility
-            + params.weight_hate * self.hate
-            + params.weight_signal * self.signals
-            + params.weight_rumour * self.rumour
-        )
+        return _weighted(params, self.negative, self.hostility, self.rumour, self.hate, self.signals)
+
+
+def _weighted(
+    params: TensionParams, negative: float, hostility: float, rumour: float, hate: int, signals: int
+) -> float:
+    """An indicator's score: one sum, in one order, wherever it is taken, so totals agree bit for bit."""
+    return (
+        params.weight_negative * negative
+        + params.weight_hostility * hostility
+        + params.weight_hate * hate
+        + params.weight_signal * signals
+        + params.weight_rumour * rumour
+    )
 
 
 class SignalBook(Book[Signal]):
@@ -207,13 +214,7 @@ class SignalBook(Book[Signal]):
         for key, micros, negative, hostility, rumour, hate, signals in columns:
             if limit is not None and micros > limit:
                 continue
-            score = (
-                params.weight_negative * negative
-                + params.weight_hostility * hostility
-                + params.weight_hate * hate
-                + params.weight_signal * signals
-                + params.weight_rumour * rumour
-            )
+            score = _weighted(params, negative, hostility, rumour, hate, signals)
             yield micros, score, key
 
 
@@ -365,15 +366,11 @@ def _kept_totals(state: TensionState, params: TensionParams) -> Mapping[int, int
 
 def _summed(signals: SignalBook, params: TensionParams, until: datetime | None = None) -> dict[int, int]:
     totals: dict[int, int] = {}
-    bucket = _micros(params.bucket)
+    bucket = span_micros(params.bucket)
     for micros, score, _ in signals.scored(params, until):
         index = micros // bucket
         totals[index] = totals.get(index, 0) + _units(score)
     return totals
-
-
-def _micros(span: timedelta) -> int:
-    return (span.days * 86_400 + span.seconds) * 1_000_000 + span.microseconds
 
 
 def _totals_as_of(state: TensionState, params: TensionParams, as_of: datetime | None) -> Mapping[int, int]:
@@ -396,7 +393,7 @@ def _seal(state: TensionState, params: TensionParams) -> TensionState:
     elif target - through < params.seal_every:
         return state
     sealed = _evaluate(state, target - 1, params)
-    start, times = target * _micros(params.bucket), state.signals.column("times")
+    start, times = target * span_micros(params.bucket), state.signals.column("times")
     kept = state.signals.where(lambda i: times[i] >= start)
     totals = {i: units for i, units in _kept_totals(state, params).items() if i >= target}
     return state.model_copy(
@@ -439,7 +436,7 @@ def _evaluate(state: TensionState, last: int, params: TensionParams, as_of: date
     def members(index: int) -> list[tuple[float, str]]:
         # The signals behind a bucket are needed only for evidence, when the level moves or holds
         # high: they are gathered then, for that bucket alone, not at every reading.
-        width = _micros(params.bucket)
+        width = span_micros(params.bucket)
         low, high = index * width, (index + 1) * width
         return [
             (score, event_id) for t, score, event_id in state.signals.scored(params, as_of) if low <= t < high
