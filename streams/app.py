@@ -5,7 +5,8 @@ Delivery is at-least-once; exactly-once effects come from the data:
   so a redelivery after a crash, or a message read again after faust skipped it, is applied once;
 - ``seen-events`` maps an event id to the position that first carried it, so a re-sent record (same
   id, new position) is dropped, while a redelivery of that first position is not mistaken for one
-  (held as digests, ``streams/seen_ids.py``);
+  (held as digests, and written to its changelog as one record for a group's ids,
+  ``streams/seen_ids.py``);
 - rows and views carry absolute state and a version, so the sink can take the same one twice.
 
 Events are folded in batches (``streams/batches.py``), one neighbourhood's events at a time: each
@@ -146,6 +147,7 @@ def create_app(settings: Settings) -> faust.App:
         write=packed.pack,
     )
     seen_events = app.Table("seen-events", default=None, store=seen_ids.URL)
+    claims = cast(seen_ids.Store, seen_events.data)
     params = neighbourhood.DEFAULT_PARAMS
 
     def committed_offset(partition: int) -> int:
@@ -180,12 +182,11 @@ def create_app(settings: Settings) -> faust.App:
         refolded: dict[str, erasure.Refolded] = {}
         for item, event in batch:
             partition, offset = item.message.partition, item.message.offset
-            claimed_by = seen_events.get(event.event_id)
+            claimed_by = claims.claimed_by(event.event_id)
             if resent(claimed_by, partition, offset):
                 continue
             if claimed_by is None:
-                _as_if_streaming(item)
-                seen_events[event.event_id] = [partition, offset]
+                claims.claim(event.event_id, partition, offset)
             committed = committed_offset(partition)
             nid = event.neighbourhood_id
             if nid not in hoods:
@@ -214,6 +215,7 @@ def create_app(settings: Settings) -> faust.App:
             if stepped is not None:
                 hoods[nid] = stepped[0]
             origin[nid] = item
+        claims.send_claims()
         return (
             {k: (v, origin[k]) for k, v in rows.items() if v is not None},
             {k: (v, origin[k]) for k, v in hoods.items() if v is not None},
@@ -264,7 +266,7 @@ def create_app(settings: Settings) -> faust.App:
             partition, offset = item.message.partition, item.message.offset
             if not erasure.is_tombstone(event) or offset < committed_offset(partition):
                 continue
-            if resent(seen_events.get(event.event_id), partition, offset):
+            if resent(claims.claimed_by(event.event_id), partition, offset):
                 continue
             # In a thread: the consumer's heartbeats run on this loop while the partition is read.
             histories[(partition, offset)] = await asyncio.to_thread(

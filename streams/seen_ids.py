@@ -11,12 +11,17 @@ a re-sent one in practice.
 
 The digests cannot be listed back as ids: the table is only looked up and written, never iterated.
 Its changelog still holds the ids themselves, so a recovery reads the same mapping back.
+
+The worker writes the ids a group of events claims (one neighbourhood's, in a batch) as one changelog
+record (``claims_key``, ``claims_value``), not one record an id: faust's path for a table write
+(a future, a pending message, two JSON encodings, a place in its buffer and in aiokafka's) is
+paid once a group, not once an event. Records of one id, as written before, are still read.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, MutableMapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -35,6 +40,35 @@ PARTITION_SHIFT = 48
 """A position is one int64: partition above this bit, offset below (offsets stay under 2**48)."""
 GONE = -1
 """A position deleted (a tombstone in the changelog, or a partition given up)."""
+CLAIMS = "claims"
+"""The first item of a changelog key that holds a group's ids: a list, where an id's key is a string."""
+
+Claim = tuple[str, int]
+"""An event id and the offset that first carried it, on the partition its group was read from."""
+
+
+def claims_key(partition: int, claims: Sequence[Claim]) -> list[object]:
+    """The changelog key of a group's claims: unique, as no two groups claim the same first offset."""
+    if not claims:
+        raise ValueError("a changelog record of claims needs at least one claim")
+    return [CLAIMS, partition, claims[0][1]]
+
+
+def claims_value(claims: Sequence[Claim]) -> list[list[object]]:
+    return [[event_id, offset] for event_id, offset in claims]
+
+
+def _claims_of(key: Any, value: Any) -> tuple[int, list[Claim]] | None:
+    """The partition and claims a changelog record holds, or None for a record of one id."""
+    if not isinstance(key, list | tuple) or len(key) != 3 or key[0] != CLAIMS:
+        return None
+    partition = key[1]
+    if not isinstance(partition, int) or not isinstance(value, list):
+        raise ValueError(
+            f"a seen-events changelog record of claims must be [{CLAIMS!r}, partition, offset] -> "
+            f"[[id, offset], ...], not {key!r}: the changelog holds records this worker did not write"
+        )
+    return partition, [(str(event_id), int(offset)) for event_id, offset in value]
 
 
 def _digest(key: str) -> tuple[int, int]:
@@ -138,6 +172,8 @@ class Store(table_store.Store):
     def __post_init__(self) -> None:
         super().__post_init__()
         self.data: SeenIds = SeenIds()
+        self.unsent: dict[int, list[Claim]] = {}
+        """Ids claimed and not yet in the changelog, by partition (``claim``, ``send_claims``)."""
 
     def apply_changelog_batch(
         self,
@@ -151,11 +187,38 @@ class Store(table_store.Store):
         for event in batch:
             if event.message.partition in self.kept:
                 continue
+            claimed = _claims_of(event.key, event.value) if event.message.value is not None else None
+            if claimed is not None:
+                partition, claims = claimed
+                for event_id, offset in claims:
+                    self.data[event_id] = [partition, offset]
+                continue
             key = to_key(event.key)
             if event.message.value is None:
                 self.data.pop(key, None)
             else:
                 self.data[key] = to_value(event.value)
+
+    def claimed_by(self, event_id: str) -> list[int] | None:
+        """The position that first carried ``event_id``, or None: the table's lookup, without faust's
+        sensors and ``__missing__`` on the way."""
+        return self.data.get(event_id)
+
+    def claim(self, event_id: str, partition: int, offset: int) -> None:
+        """Note ``event_id`` as first carried by ``(partition, offset)``: looked up at once, written to
+        the changelog by ``send_claims``."""
+        self.data[event_id] = [partition, offset]
+        self.unsent.setdefault(partition, []).append((event_id, offset))
+
+    def send_claims(self) -> None:
+        """Write the ids claimed since the last call to the changelog, one record a partition.
+
+        The records go through the table's producer buffer as any table write does, so faust flushes
+        them before it commits the offsets of the events that claimed them.
+        """
+        for partition, claims in self.unsent.items():
+            self.table.send_changelog(partition, claims_key(partition, claims), claims_value(claims))
+        self.unsent = {}
 
     async def on_recovery_completed(self, active_tps: set[TP], standby_tps: set[TP]) -> None:
         await super().on_recovery_completed(active_tps, standby_tps)

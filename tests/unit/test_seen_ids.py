@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
+import json
 import tracemalloc
 from types import SimpleNamespace
 from typing import Any, cast
@@ -106,9 +108,14 @@ def changelog_record(partition: int, key: str, value: object) -> Any:
 
 
 class TestStore:
-    @pytest.fixture
+    apps = itertools.count()
+
+    @pytest.fixture(name="store")
+    def a_store(self) -> seen_ids.Store:
+        return self.store()
+
     def store(self) -> seen_ids.Store:
-        app = faust.App("unit-seen-ids", broker="kafka://127.0.0.1:1", web_enabled=False)
+        app = faust.App(f"unit-seen-ids-{next(self.apps)}", broker="kafka://127.0.0.1:1", web_enabled=False)
         table = app.Table("seen-events", default=None, partitions=PARTITIONS, store=seen_ids.URL)
         return cast(seen_ids.Store, table.data)
 
@@ -137,3 +144,31 @@ class TestStore:
         self.recover(store, [0, 1])  # another worker took 2 and 3
         assert store.data.get("a") == [0, 5]
         assert store.data.get("c") is None and store.data.get("d") is None
+
+    def test_claims_written_as_one_record_a_partition_are_read_back(self, store: seen_ids.Store) -> None:
+        sent: list[tuple[int, Any, Any]] = []
+        table = store.table
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(table, "send_changelog", lambda p, k, v: sent.append((p, k, v)))
+            store.claim("a", 1, 10)
+            store.claim("b", 1, 11)
+            store.claim("c", 3, 4)
+            assert store.claimed_by("b") == [1, 11]  # looked up before it is sent
+            assert store.claimed_by("z") is None
+            store.send_claims()
+            store.send_claims()  # nothing new: nothing sent
+        assert [(p, k) for p, k, _ in sent] == [(1, [seen_ids.CLAIMS, 1, 10]), (3, [seen_ids.CLAIMS, 3, 4])]
+        # What the changelog gives back: the table's JSON, keys as faust's recovery turns them.
+        records = [
+            changelog_record(p, json.loads(json.dumps(k)), json.loads(json.dumps(v))) for p, k, v in sent
+        ]
+        fresh = self.store()
+        self.recover(fresh, [0, 1, 2, 3], changelog_record(0, "old", [0, 2]), *records)
+        assert fresh.data.get("a") == [1, 10]
+        assert fresh.data.get("b") == [1, 11]
+        assert fresh.data.get("c") == [3, 4]
+        assert fresh.data.get("old") == [0, 2]  # a record of one id, as written before
+
+    def test_a_record_of_claims_it_cannot_read_is_refused(self, store: seen_ids.Store) -> None:
+        with pytest.raises(ValueError, match="claims"):
+            self.recover(store, [0], changelog_record(0, [seen_ids.CLAIMS, "0", 1], [["a", 1]]))
