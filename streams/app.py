@@ -24,12 +24,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import weakref
 from collections.abc import Sequence
 from typing import Any, cast
 
 import faust
-import faust.streams as faust_streams
 import structlog
 from faust.types import TP, EventT
 
@@ -54,6 +52,9 @@ SEND_LIMIT_S = 60.0
 
 Read = tuple[EventT[Any], Envelope]
 """An event as faust delivered it (its log position, and what its writes are filed under) and as decoded."""
+
+Send = tuple[str, bytes | None, bytes, int | None]
+"""A message for the producer: topic, key, value, and its partition (None: by its key)."""
 
 
 def by_neighbourhood(batch: Sequence[EventT[Any]]) -> list[list[EventT[Any]]]:
@@ -92,15 +93,22 @@ def decode_group(group: Sequence[EventT[Any]]) -> list[Read]:
     return read
 
 
-def _as_if_streaming(event: EventT[Any]) -> None:
-    """Make ``event`` faust's current event.
+def changelog_record(table: Any, partition: int, key: Any, value: Any) -> Send:
+    """A table write's changelog record, for the batch's sends: encoded as faust encodes its own (so
+    a recovery reads it, and compaction keeps a key's newest), on ``partition``.
 
-    A table write goes to the changelog partition of the event being processed, which faust reads
-    from a context variable that the batching leaves unset while a batch is folded. Each write
-    here names the event that caused it, so every changelog record lands on that event's partition
-    and a rebalance moves a neighbourhood's state with its events.
+    Sent straight to the producer with the views, not through faust's path for a table write (a
+    future, a pending message and a place in faust's buffer for each; that buffer held up to 17,340
+    writes during one batch, docs/performance.md). faust flushes this same producer before it commits
+    offsets, and a batch is acknowledged only after its last send was handed over.
     """
-    faust_streams._current_event.set(weakref.ref(event))
+    topic = table.changelog_topic
+    return (
+        topic.get_topic_name(),
+        topic.prepare_key(key, table.key_serializer)[0],
+        topic.prepare_value(value, table.value_serializer)[0],
+        partition,
+    )
 
 
 def create_app(settings: Settings) -> faust.App:
@@ -139,9 +147,13 @@ def create_app(settings: Settings) -> faust.App:
         value_type=bytes,
         extra_topic_configs={"max.message.bytes": str(settings.worker_max_message_bytes)},
     )
-    activity = ParsedTable(activity_table, TrackedRow.model_validate_json, settings.worker_parsed_bytes)
+    # The tables' stores, not the tables: a write here reaches the changelog as a record in the
+    # batch's sends (``changelog_record``), not through faust's path for a table write.
+    activity = ParsedTable(
+        cast(Any, activity_table.data), TrackedRow.model_validate_json, settings.worker_parsed_bytes
+    )
     states = ParsedTable(
-        states_table,
+        cast(Any, states_table.data),
         lambda blob: NeighbourhoodState.model_validate_json(packed.unpack(blob)),
         settings.worker_parsed_bytes,
         write=packed.pack,
@@ -215,7 +227,6 @@ def create_app(settings: Settings) -> faust.App:
             if stepped is not None:
                 hoods[nid] = stepped[0]
             origin[nid] = item
-        claims.send_claims()
         return (
             {k: (v, origin[k]) for k, v in rows.items() if v is not None},
             {k: (v, origin[k]) for k, v in hoods.items() if v is not None},
@@ -226,30 +237,35 @@ def create_app(settings: Settings) -> faust.App:
         rows: dict[str, tuple[TrackedRow, EventT[Any]]],
         hoods: dict[str, tuple[NeighbourhoodState, EventT[Any]]],
         refolded: dict[str, erasure.Refolded],
-    ) -> list[tuple[str, bytes, bytes]]:
-        """Write what ``fold_group`` touched to the tables; returns the messages to send."""
-        sends: list[tuple[str, bytes, bytes]] = []
+    ) -> list[Send]:
+        """Write what ``fold_group`` touched to the tables; returns the messages to send, the tables'
+        changelog records among them (each on the partition of the event that caused it, so a
+        rebalance moves a neighbourhood's state with its events)."""
+        sends: list[Send] = [
+            changelog_record(seen_events, partition, key, ids) for partition, key, ids in claims.take_claims()
+        ]
         for key, (tracked, cause) in rows.items():
-            _as_if_streaming(cause)
-            activity.put(key, tracked)
+            blob = activity.put(key, tracked)
+            sends.append(changelog_record(activity_table, cause.message.partition, key, blob))
             sends.append(
-                (topics.ACTIVITY_UPDATES, tracked.row.neighbourhood_id.encode(), encode(tracked.row))
+                (topics.ACTIVITY_UPDATES, tracked.row.neighbourhood_id.encode(), encode(tracked.row), None)
             )
         for nid, (state, cause) in hoods.items():
             state, views = neighbourhood.to_send(state, committed_offset(cause.message.partition), params)
-            _as_if_streaming(cause)
-            states.put(nid, state)
+            sends.append(changelog_record(states_table, cause.message.partition, nid, states.put(nid, state)))
             again = refolded.get(nid)
             if again is not None:
                 # The sink drops the neighbourhood's rows, then takes its history folded again.
-                sends.extend((topics.NEIGHBOURHOOD_VIEWS, nid.encode(), encode(m)) for m in again.announced())
+                sends.extend(
+                    (topics.NEIGHBOURHOOD_VIEWS, nid.encode(), encode(m), None) for m in again.announced()
+                )
                 log.info("record_withdrawn", neighbourhood=nid, withdrawn=len(state.withdrawn))
-            sends.extend((topics.NEIGHBOURHOOD_VIEWS, nid.encode(), encode(v)) for v in views)
+            sends.extend((topics.NEIGHBOURHOOD_VIEWS, nid.encode(), encode(v), None) for v in views)
             if not views:
                 continue  # every record of the neighbourhood was withdrawn
             head = views[-1]
             for alert in head.alerts:
-                sends.append((topics.TENSION_ALERTS, nid.encode(), encode(alert)))
+                sends.append((topics.TENSION_ALERTS, nid.encode(), encode(alert), None))
                 log.warning(
                     "tension_rose",
                     neighbourhood=nid,
@@ -329,8 +345,8 @@ def create_app(settings: Settings) -> faust.App:
                     # view (docs/performance.md). faust flushes this same producer before it commits
                     # offsets, and the batch is acknowledged only after its last group.
                     async with asyncio.timeout(SEND_LIMIT_S):
-                        for topic, message_key, value in sends:
-                            await producer.send(topic, message_key, value, None, None, None)
+                        for topic, message_key, value, partition in sends:
+                            await producer.send(topic, message_key, value, partition, None, None)
             except BaseException:
                 # Not acknowledged (``take_batches``); the process stops, and the batch is read again
                 # from the committed offset by the worker the supervisor starts.

@@ -55,11 +55,13 @@ class ParsedTable(Generic[Model]):
         self._hold(key, stored, value)
         return value
 
-    def put(self, key: str, value: Model) -> None:
-        """Write ``value`` to the table, and so to its changelog, under the current event."""
+    def put(self, key: str, value: Model) -> bytes:
+        """Write ``value`` to the table; returns its bytes, which the caller writes to the changelog
+        (the worker holds a table's store here, and sends its changelog records itself)."""
         blob = self._write(value)
         self._table[key] = blob
         self._hold(key, blob, value)
+        return blob
 
     def _hold(self, key: str, blob: bytes, value: Model) -> None:
         replaced = self._parsed.pop(key, None)

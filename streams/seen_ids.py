@@ -173,7 +173,7 @@ class Store(table_store.Store):
         super().__post_init__()
         self.data: SeenIds = SeenIds()
         self.unsent: dict[int, list[Claim]] = {}
-        """Ids claimed and not yet in the changelog, by partition (``claim``, ``send_claims``)."""
+        """Ids claimed and not yet taken for the changelog, by partition (``claim``, ``take_claims``)."""
 
     def apply_changelog_batch(
         self,
@@ -205,20 +205,17 @@ class Store(table_store.Store):
         return self.data.get(event_id)
 
     def claim(self, event_id: str, partition: int, offset: int) -> None:
-        """Note ``event_id`` as first carried by ``(partition, offset)``: looked up at once, written to
-        the changelog by ``send_claims``."""
+        """Note ``event_id`` as first carried by ``(partition, offset)``: looked up at once, and
+        taken for the changelog by ``take_claims``."""
         self.data[event_id] = [partition, offset]
         self.unsent.setdefault(partition, []).append((event_id, offset))
 
-    def send_claims(self) -> None:
-        """Write the ids claimed since the last call to the changelog, one record a partition.
-
-        The records go through the table's producer buffer as any table write does, so faust flushes
-        them before it commits the offsets of the events that claimed them.
-        """
-        for partition, claims in self.unsent.items():
-            self.table.send_changelog(partition, claims_key(partition, claims), claims_value(claims))
+    def take_claims(self) -> list[tuple[int, list[object], list[list[object]]]]:
+        """The ids claimed since the last call, as changelog records to send: one a partition, as
+        ``(partition, key, value)``. The caller sends them with its other table writes."""
+        records = [(p, claims_key(p, claims), claims_value(claims)) for p, claims in self.unsent.items()]
         self.unsent = {}
+        return records
 
     async def on_recovery_completed(self, active_tps: set[TP], standby_tps: set[TP]) -> None:
         await super().on_recovery_completed(active_tps, standby_tps)

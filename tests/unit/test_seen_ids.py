@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import tracemalloc
 from types import SimpleNamespace
 from typing import Any, cast
@@ -15,7 +14,7 @@ from faust.types import TP
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from streams import seen_ids
+from streams import app, seen_ids
 from streams.seen_ids import SeenIds
 
 PARTITIONS = 4
@@ -145,23 +144,28 @@ class TestStore:
         assert store.data.get("a") == [0, 5]
         assert store.data.get("c") is None and store.data.get("d") is None
 
-    def test_claims_written_as_one_record_a_partition_are_read_back(self, store: seen_ids.Store) -> None:
-        sent: list[tuple[int, Any, Any]] = []
-        table = store.table
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(table, "send_changelog", lambda p, k, v: sent.append((p, k, v)))
-            store.claim("a", 1, 10)
-            store.claim("b", 1, 11)
-            store.claim("c", 3, 4)
-            assert store.claimed_by("b") == [1, 11]  # looked up before it is sent
-            assert store.claimed_by("z") is None
-            store.send_claims()
-            store.send_claims()  # nothing new: nothing sent
+    def test_claims_taken_as_one_record_a_partition_are_read_back(self, store: seen_ids.Store) -> None:
+        store.claim("a", 1, 10)
+        store.claim("b", 1, 11)
+        store.claim("c", 3, 4)
+        assert store.claimed_by("b") == [1, 11]  # looked up before it is sent
+        assert store.claimed_by("z") is None
+        sent = store.take_claims()
+        assert store.take_claims() == []  # nothing new: nothing to send
         assert [(p, k) for p, k, _ in sent] == [(1, [seen_ids.CLAIMS, 1, 10]), (3, [seen_ids.CLAIMS, 3, 4])]
-        # What the changelog gives back: the table's JSON, keys as faust's recovery turns them.
-        records = [
-            changelog_record(p, json.loads(json.dumps(k)), json.loads(json.dumps(v))) for p, k, v in sent
-        ]
+        # Encoded as the worker sends them, decoded as faust's recovery reads the changelog.
+        serializers = store.app.serializers
+        records = []
+        for partition, key, ids in sent:
+            _, key_bytes, value_bytes, sent_to = app.changelog_record(store.table, partition, key, ids)
+            assert sent_to == partition
+            records.append(
+                changelog_record(
+                    partition,
+                    serializers.loads_key(None, key_bytes, serializer="json"),
+                    serializers.loads_value(None, value_bytes, serializer="json"),
+                )
+            )
         fresh = self.store()
         self.recover(fresh, [0, 1, 2, 3], changelog_record(0, "old", [0, 2]), *records)
         assert fresh.data.get("a") == [1, 10]
@@ -172,3 +176,16 @@ class TestStore:
     def test_a_record_of_claims_it_cannot_read_is_refused(self, store: seen_ids.Store) -> None:
         with pytest.raises(ValueError, match="claims"):
             self.recover(store, [0], changelog_record(0, [seen_ids.CLAIMS, "0", 1], [["a", 1]]))
+
+
+def test_a_table_write_goes_to_its_changelog_as_faust_writes_it() -> None:
+    """Keys as faust's own table writes encoded them, so compaction keeps a key's newest record across
+    changelogs written before the worker sent its table writes itself."""
+    worker = faust.App("unit-changelog-record", broker="kafka://127.0.0.1:1", web_enabled=False)
+    states = worker.Table("neighbourhood-state", default=None, value_type=bytes)
+    assert app.changelog_record(states, 2, "BENCH00001", b"\x28\xb5packed") == (
+        "unit-changelog-record-neighbourhood-state-changelog",
+        b'"BENCH00001"',
+        b"\x28\xb5packed",
+        2,
+    )
