@@ -13,9 +13,8 @@ The digests cannot be listed back as ids: the table is only looked up and writte
 Its changelog still holds the ids themselves, so a recovery reads the same mapping back.
 
 The worker writes the ids a group of events claims (one neighbourhood's, in a batch) as one changelog
-record (``claims_key``, ``claims_value``), not one record an id: faust's path for a table write
-(a future, a pending message, two JSON encodings, a place in its buffer and in aiokafka's) is
-paid once a group, not once an event. Records of one id, as written before, are still read.
+record (``claims_key``, ``claims_value``), not one record an id, so a message's cost in the producer
+is paid once a group, not once an event. Records of one id, as written before, are still read.
 """
 
 from __future__ import annotations
