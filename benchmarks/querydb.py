@@ -217,28 +217,20 @@ def analyst_queries(con: duckdb.DuckDBPyConnection, area_size: int = 40) -> list
     ]
     area_sql = ", ".join(f"'{a}'" for a in area)
     alert = con.execute(
-        "select neighbourhood_id, raised_at from tension_alerts "
-        "order by raised_at desc, neighbourhood_id limit 1"
+        "select evidence_ids from tension_alerts order by raised_at desc, neighbourhood_id limit 1"
     ).fetchone()
-    if alert is not None:
-        evidence_sql = (
-            "select e.event_id, e.event_type, e.channel, e.event_time, e.marking, e.text "
-            "from (select unnest(evidence_ids) as event_id from tension_alerts "
-            f"where neighbourhood_id = '{alert[0]}' and raised_at = {_ts(alert[1])}) a "
-            "join events e using (event_id) order by e.event_time"
-        )
-    else:
-        change = con.execute(
-            "select neighbourhood_id, seq from tension_history where len(evidence_ids) > 0 "
-            "order by valid_from desc, neighbourhood_id limit 1"
+    if alert is None:
+        alert = con.execute(
+            "select evidence_ids from tension_history where len(evidence_ids) > 0 "
+            "order by valid_from desc, neighbourhood_id, seq limit 1"
         ).fetchone()
-        hood, seq = (change[0], change[1]) if change is not None else (nid, 0)
-        evidence_sql = (
-            "select e.event_id, e.event_type, e.channel, e.event_time, e.marking, e.text "
-            "from (select unnest(evidence_ids) as event_id from tension_history "
-            f"where neighbourhood_id = '{hood}' and seq = {seq}) a "
-            "join events e using (event_id) order by e.event_time"
-        )
+    # The ids as a list of values, as ``GET /evidence`` and the pack look them up (``store.one_of``):
+    # DuckDB answers that from the primary key's index, and a join by reading every event.
+    evidence_ids = ", ".join("'" + str(e).replace("'", "''") + "'" for e in (alert[0] if alert else []))
+    evidence_sql = (
+        "select e.event_id, e.event_type, e.channel, e.event_time, e.marking, e.text from events e "
+        f"where e.event_id in ({evidence_ids or 'null'}) order by e.event_time, e.event_id"
+    )
     return [
         Query(
             "top_priorities_as_of",
@@ -256,7 +248,7 @@ def analyst_queries(con: duckdb.DuckDBPyConnection, area_size: int = 40) -> list
         ),
         Query(
             "evidence_for_alert",
-            "the events behind the latest tension alert (tension_alerts joined to events)",
+            "the events behind the latest tension alert (its evidence_ids, looked up in events)",
             evidence_sql,
         ),
         Query(

@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from engage.errors import EngageError
 from events import Channel, Theme
+from projections import store
 
 MAX_LIST = 500
 """Most neighbourhoods or event ids one request may name."""
@@ -374,8 +375,9 @@ def evidence(cur: duckdb.DuckDBPyConnection, f: Filters) -> pa.Table:
         conditions.append("v.channel = $channel")
         params["channel"] = f.channel.value
     if f.event_ids is not None:
-        conditions.append("v.event_id in (select unnest($event_ids::varchar[]))")
-        params["event_ids"] = f.event_ids
+        wanted, ids = store.one_of("v.event_id", "event_id", f.event_ids)
+        conditions.append(wanted)
+        params.update(ids)
     limit = ""
     if f.limit is not None:
         limit, params["limit"] = "limit $limit", f.limit

@@ -16,6 +16,7 @@ import duckdb
 
 from engage.errors import ConfigurationError
 from events import ProtectiveMarking
+from projections import store
 from projections.briefing.assess import listed
 from projections.briefing.model import (
     CoverageState,
@@ -246,14 +247,15 @@ def _evidence(
 ) -> tuple[Evidence, ...]:
     if not event_ids:
         return ()
+    wanted, ids = store.one_of("event_id", "id", event_ids)
     rows = _rows(
         cur,
-        """
+        f"""
         select event_id, neighbourhood_id, event_time, event_type, channel, theme, source, marking, text
-        from events where event_id in (select unnest($ids))
+        from events where {wanted}
         order by event_time, event_id
         """,
-        {"ids": event_ids},
+        ids,
     )
     return tuple(
         Evidence.model_validate(
