@@ -44,6 +44,11 @@ CELL_SIZE, CELL_LEADING, PADDING = 7, 8.6, 3
 SENSITIVE_FILL = colors.HexColor("#fde9e7")
 HEADER_FILL = colors.HexColor("#eef2f7")
 RED = colors.HexColor("#a4262c")
+CHUNK_ROWS = 40
+"""Rows of a grid laid out as one reportlab table. reportlab measures a table again each time it
+splits it at a page's end, so one table of thousands of rows cost time growing with its square: for
+600 neighbourhoods of a 10,000,000-event database, splitting and measuring tables was most of the
+pack's time (docs/performance.md). Tables of this size keep it linear."""
 _fonts_lock = threading.Lock()
 
 
@@ -103,27 +108,38 @@ def _cell(text: str, room: float, style: ParagraphStyle) -> object:
 
 
 def _grid(grid: layout.Grid, styles: dict[str, ParagraphStyle], width: float) -> list[Flowable]:
+    """The grid as tables of at most ``CHUNK_ROWS`` rows, each with the header row."""
     if not grid.rows:
         return [Paragraph(escape(grid.empty), styles["note"])]
     widths = [c.width * width for c in grid.columns]
     rooms = [w - 2 * PADDING for w in widths]
     cell = styles["cell"]
-    data: list[list[object]] = [[Paragraph(escape(c.title), styles["head"]) for c in grid.columns]]
-    data.extend([_cell(text, room, cell) for text, room in zip(row, rooms, strict=True)] for row in grid.rows)
-    commands: list[Any] = [
-        ("FONT", (0, 0), (-1, -1), FONT, CELL_SIZE, CELL_LEADING),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
-        ("LINEBELOW", (0, 0), (-1, -1), 0.3, colors.HexColor("#cccccc")),
-        ("TOPPADDING", (0, 0), (-1, -1), 2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-        ("LEFTPADDING", (0, 0), (-1, -1), PADDING),
-        ("RIGHTPADDING", (0, 0), (-1, -1), PADDING),
-    ]
-    commands += [("BACKGROUND", (0, i + 1), (-1, i + 1), SENSITIVE_FILL) for i in grid.sensitive]
-    table = Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
-    table.setStyle(Style(commands))
-    return [table, Spacer(1, 6)]
+    head: list[object] = [Paragraph(escape(c.title), styles["head"]) for c in grid.columns]
+    sensitive = set(grid.sensitive)
+    tables: list[Flowable] = []
+    for start in range(0, len(grid.rows), CHUNK_ROWS):
+        rows = grid.rows[start : start + CHUNK_ROWS]
+        data: list[list[object]] = [head]
+        data.extend([_cell(text, room, cell) for text, room in zip(row, rooms, strict=True)] for row in rows)
+        commands: list[Any] = [
+            ("FONT", (0, 0), (-1, -1), FONT, CELL_SIZE, CELL_LEADING),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
+            ("LINEBELOW", (0, 0), (-1, -1), 0.3, colors.HexColor("#cccccc")),
+            ("TOPPADDING", (0, 0), (-1, -1), 2),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+            ("LEFTPADDING", (0, 0), (-1, -1), PADDING),
+            ("RIGHTPADDING", (0, 0), (-1, -1), PADDING),
+        ]
+        commands += [
+            ("BACKGROUND", (0, i + 1), (-1, i + 1), SENSITIVE_FILL)
+            for i in range(len(rows))
+            if start + i in sensitive
+        ]
+        table = Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
+        table.setStyle(Style(commands))
+        tables.append(table)
+    return [*tables, Spacer(1, 6)]
 
 
 def _figure(figure: layout.Figure, styles: dict[str, ParagraphStyle], width: float) -> Flowable:
