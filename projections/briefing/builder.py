@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import re
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -23,7 +25,7 @@ from engage.errors import ConfigurationError
 from events import Frozen, ProtectiveMarking
 from projections.briefing import exports, html, layout, opendata, pdf, read
 from projections.briefing.assess import assess
-from projections.briefing.model import DEFAULT_RULES, Rules, iso
+from projections.briefing.model import DEFAULT_RULES, Pack, Rules, iso
 
 log = structlog.get_logger(__name__)
 
@@ -31,6 +33,10 @@ DEFAULT_CADENCE = timedelta(days=14)
 """Fortnightly: the last pack is taken to be this long before, unless given."""
 LONDON = ZoneInfo("Europe/London")
 AREA_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
+PDF_ELSEWHERE_ROWS = 2_000
+"""Rows of grids from which the PDF is drawn in a process of its own while this one writes the HTML,
+exports and open data. Drawing is most of a large pack's time and holds the interpreter; a process
+costs about a second to start, so a small pack draws here."""
 
 
 class FileEntry(Frozen):
@@ -90,6 +96,18 @@ def check_times(as_of: datetime, previous_as_of: datetime | None, cadence: timed
     return previous
 
 
+def _rows(doc: layout.Document) -> int:
+    return sum(len(block.rows) for block in doc.blocks if isinstance(block, layout.Grid))
+
+
+def _write_the_rest(
+    doc: layout.Document, pack: Pack, out_dir: Path, zone: tzinfo, written: list[Path]
+) -> None:
+    written[0].write_text(html.render(doc), encoding="utf-8")
+    written += exports.write(pack, out_dir)
+    written += opendata.write(pack, out_dir, zone)
+
+
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -116,10 +134,14 @@ def build(
     out_dir.mkdir(parents=True, exist_ok=True)
     doc = layout.document(pack, zone)
     written = [out_dir / "pack.html", out_dir / "pack.pdf"]
-    written[0].write_text(html.render(doc), encoding="utf-8")
-    written[1].write_bytes(pdf.render(doc))
-    written += exports.write(pack, out_dir)
-    written += opendata.write(pack, out_dir, zone)
+    if _rows(doc) < PDF_ELSEWHERE_ROWS:
+        written[1].write_bytes(pdf.render(doc))
+        _write_the_rest(doc, pack, out_dir, zone, written)
+    else:
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as drawing:
+            drawn = drawing.submit(pdf.render, doc)
+            _write_the_rest(doc, pack, out_dir, zone, written)
+            written[1].write_bytes(drawn.result())
     manifest = Manifest(
         area=area,
         as_of=as_of,

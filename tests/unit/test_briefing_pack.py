@@ -23,6 +23,7 @@ from engage.errors import ConfigurationError, ServiceUnavailable
 from engage.settings import Settings
 from projections import store
 from projections.briefing import Manifest, UnknownNeighbourhood, build, cli, handle_request
+from projections.briefing import builder as builder_module
 from tests.unit import briefing_db
 from tests.unit.briefing_db import AS_OF, PREVIOUS
 
@@ -275,6 +276,17 @@ class TestSameAsOfSameBytes:
         assert "pack.pdf" in names
         for name in names:
             assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+    def test_a_pdf_drawn_in_a_process_of_its_own_is_the_same(
+        self, con: duckdb.DuckDBPyConnection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A large pack's PDF is drawn in a second process (``PDF_ELSEWHERE_ROWS``): same bytes."""
+        here = build(con, "camden", AS_OF, tmp_path / "here", ["Kilburn", "Highgate"])
+        monkeypatch.setattr(builder_module, "PDF_ELSEWHERE_ROWS", 0)
+        elsewhere = build(con, "camden", AS_OF, tmp_path / "elsewhere", ["Kilburn", "Highgate"])
+        assert here == elsewhere
+        drawn = [(tmp_path / where / "pack.pdf").read_bytes() for where in ("here", "elsewhere")]
+        assert drawn[0] == drawn[1]
 
     def test_two_builds_at_once_in_threads_are_identical(
         self, con: duckdb.DuckDBPyConnection, tmp_path: Path
