@@ -100,12 +100,10 @@ def _rows(doc: layout.Document) -> int:
     return sum(len(block.rows) for block in doc.blocks if isinstance(block, layout.Grid))
 
 
-def _write_the_rest(
-    doc: layout.Document, pack: Pack, out_dir: Path, zone: tzinfo, written: list[Path]
-) -> None:
-    written[0].write_text(html.render(doc), encoding="utf-8")
-    written += exports.write(pack, out_dir)
-    written += opendata.write(pack, out_dir, zone)
+def _write_the_rest(doc: layout.Document, pack: Pack, out_dir: Path, zone: tzinfo) -> list[Path]:
+    """Every file but the PDF; returns the exports' and open data's paths."""
+    (out_dir / "pack.html").write_text(html.render(doc), encoding="utf-8")
+    return [*exports.write(pack, out_dir), *opendata.write(pack, out_dir, zone)]
 
 
 def _digest(path: Path) -> str:
@@ -136,11 +134,11 @@ def build(
     written = [out_dir / "pack.html", out_dir / "pack.pdf"]
     if _rows(doc) < PDF_ELSEWHERE_ROWS:
         written[1].write_bytes(pdf.render(doc))
-        _write_the_rest(doc, pack, out_dir, zone, written)
+        written += _write_the_rest(doc, pack, out_dir, zone)
     else:
         with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as drawing:
             drawn = drawing.submit(pdf.render, doc)
-            _write_the_rest(doc, pack, out_dir, zone, written)
+            written += _write_the_rest(doc, pack, out_dir, zone)
             written[1].write_bytes(drawn.result())
     manifest = Manifest(
         area=area,

@@ -116,22 +116,22 @@ def _grid(grid: layout.Grid, styles: dict[str, ParagraphStyle], width: float) ->
     cell = styles["cell"]
     head: list[object] = [Paragraph(escape(c.title), styles["head"]) for c in grid.columns]
     sensitive = set(grid.sensitive)
+    style: list[Any] = [
+        ("FONT", (0, 0), (-1, -1), FONT, CELL_SIZE, CELL_LEADING),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.3, colors.HexColor("#cccccc")),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+        ("LEFTPADDING", (0, 0), (-1, -1), PADDING),
+        ("RIGHTPADDING", (0, 0), (-1, -1), PADDING),
+    ]
     tables: list[Flowable] = []
     for start in range(0, len(grid.rows), CHUNK_ROWS):
         rows = grid.rows[start : start + CHUNK_ROWS]
         data: list[list[object]] = [head]
         data.extend([_cell(text, room, cell) for text, room in zip(row, rooms, strict=True)] for row in rows)
-        commands: list[Any] = [
-            ("FONT", (0, 0), (-1, -1), FONT, CELL_SIZE, CELL_LEADING),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
-            ("LINEBELOW", (0, 0), (-1, -1), 0.3, colors.HexColor("#cccccc")),
-            ("TOPPADDING", (0, 0), (-1, -1), 2),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-            ("LEFTPADDING", (0, 0), (-1, -1), PADDING),
-            ("RIGHTPADDING", (0, 0), (-1, -1), PADDING),
-        ]
-        commands += [
+        commands = style + [
             ("BACKGROUND", (0, i + 1), (-1, i + 1), SENSITIVE_FILL)
             for i in range(len(rows))
             if start + i in sensitive
