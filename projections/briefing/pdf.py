@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import threading
 from pathlib import Path
-from typing import Any
 from xml.sax.saxutils import escape
 
 import matplotlib as mpl
@@ -35,20 +34,17 @@ from reportlab.platypus import (
 from reportlab.platypus import TableStyle as Style
 
 from events import ProtectiveMarking
-from projections.briefing import layout
+from projections.briefing import layout, pdf_grid
 
 FONT, BOLD = "EngageSans", "EngageSans-Bold"
 PAGE = landscape(A4)
 MARGIN = 14 * mm
-CELL_SIZE, CELL_LEADING, PADDING = 7, 8.6, 3
+PADDING = 3
+CELL_FONT = pdf_grid.Font(FONT, 7, 8.6)
+HEAD_FONT = pdf_grid.Font(BOLD, 7, 8.6)
 SENSITIVE_FILL = colors.HexColor("#fde9e7")
 HEADER_FILL = colors.HexColor("#eef2f7")
 RED = colors.HexColor("#a4262c")
-CHUNK_ROWS = 40
-"""Rows of a grid laid out as one reportlab table. reportlab measures a table again each time it
-splits it at a page's end, so one table of thousands of rows cost time growing with its square: for
-600 neighbourhoods of a 10,000,000-event database, splitting and measuring tables was most of the
-pack's time (docs/performance.md). Tables of this size keep it linear."""
 _fonts_lock = threading.Lock()
 
 
@@ -94,52 +90,20 @@ def _styles() -> dict[str, ParagraphStyle]:
             "note", parent=base, fontSize=7.5, leading=9.5, textColor=colors.HexColor("#444444"), spaceAfter=4
         ),
         "bullet": ParagraphStyle("bullet", parent=base, leftIndent=12, bulletIndent=2, spaceAfter=2),
-        "cell": ParagraphStyle("cell", parent=base, fontSize=CELL_SIZE, leading=CELL_LEADING),
-        "head": ParagraphStyle("head", parent=base, fontName=BOLD, fontSize=7, leading=8.6),
     }
 
 
-def _cell(text: str, room: float, style: ParagraphStyle) -> object:
-    """A plain string where the text fits on one line; a wrapping paragraph only where it does not.
-    Laying out a paragraph costs far more than measuring a string, and most cells fit."""
-    if pdfmetrics.stringWidth(text, FONT, CELL_SIZE) <= room:
-        return text
-    return Paragraph(escape(text), style)
-
-
 def _grid(grid: layout.Grid, styles: dict[str, ParagraphStyle], width: float) -> list[Flowable]:
-    """The grid as tables of at most ``CHUNK_ROWS`` rows, each with the header row."""
     if not grid.rows:
         return [Paragraph(escape(grid.empty), styles["note"])]
     widths = [c.width * width for c in grid.columns]
     rooms = [w - 2 * PADDING for w in widths]
-    cell = styles["cell"]
-    head: list[object] = [Paragraph(escape(c.title), styles["head"]) for c in grid.columns]
     sensitive = set(grid.sensitive)
-    style: list[Any] = [
-        ("FONT", (0, 0), (-1, -1), FONT, CELL_SIZE, CELL_LEADING),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
-        ("LINEBELOW", (0, 0), (-1, -1), 0.3, colors.HexColor("#cccccc")),
-        ("TOPPADDING", (0, 0), (-1, -1), 2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-        ("LEFTPADDING", (0, 0), (-1, -1), PADDING),
-        ("RIGHTPADDING", (0, 0), (-1, -1), PADDING),
-    ]
-    tables: list[Flowable] = []
-    for start in range(0, len(grid.rows), CHUNK_ROWS):
-        rows = grid.rows[start : start + CHUNK_ROWS]
-        data: list[list[object]] = [head]
-        data.extend([_cell(text, room, cell) for text, room in zip(row, rooms, strict=True)] for row in rows)
-        commands = style + [
-            ("BACKGROUND", (0, i + 1), (-1, i + 1), SENSITIVE_FILL)
-            for i in range(len(rows))
-            if start + i in sensitive
-        ]
-        table = Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
-        table.setStyle(Style(commands))
-        tables.append(table)
-    return [*tables, Spacer(1, 6)]
+    head = pdf_grid.row([c.title for c in grid.columns], rooms, HEAD_FONT, shaded=True)
+    rows = [pdf_grid.row(r, rooms, CELL_FONT, shaded=i in sensitive) for i, r in enumerate(grid.rows)]
+    fills = (HEADER_FILL, SENSITIVE_FILL)
+    table = pdf_grid.Grid(widths, head, rows, (HEAD_FONT, CELL_FONT), fills=fills, padding=PADDING)
+    return [table, Spacer(1, 6)]
 
 
 def _figure(figure: layout.Figure, styles: dict[str, ParagraphStyle], width: float) -> Flowable:
@@ -174,6 +138,7 @@ def render(doc: layout.Document) -> bytes:
         subject=doc.marking.value,
         creator="engage briefing",
         invariant=1,
+        keepTogetherClass=pdf_grid.KeepWithFirstRows,
     )
     width = template.width
     sensitive = doc.marking is ProtectiveMarking.OFFICIAL_SENSITIVE
