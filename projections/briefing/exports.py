@@ -91,18 +91,26 @@ def _plain(value: object) -> object:
     return value
 
 
-def _cell(value: object) -> str:
-    if value is None:
+def _cell(plain: object) -> str:
+    """A value made ``_plain`` as CSV text: lists joined with ``;``."""
+    if plain is None:
         return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, tuple):
-        return ";".join(str(_plain(v)) for v in value)
-    return str(_plain(value))
+    if isinstance(plain, bool):
+        return "true" if plain else "false"
+    if isinstance(plain, list):
+        return ";".join(str(v) for v in plain)
+    return str(plain)
 
 
 def _records(rows: Sequence[BaseModel]) -> list[dict[str, object]]:
     return [{name: getattr(row, name) for name in type(row).model_fields} for row in rows]
+
+
+def _json_array(plain: list[dict[str, object]]) -> str:
+    """The records as a JSON array, one record to a line. Why not ``indent``: Python's JSON encoder
+    is written in C only for unindented output, and indenting a large pack's tables cost a second."""
+    lines = ",\n".join(json.dumps(record, ensure_ascii=False) for record in plain)
+    return f"[\n{lines}\n]\n" if plain else "[]\n"
 
 
 def write(pack: Pack, out_dir: Path) -> list[Path]:
@@ -111,19 +119,16 @@ def write(pack: Pack, out_dir: Path) -> list[Path]:
     for name, (model, rows) in tables(pack).items():
         columns = list(model.model_fields)
         records = _records(rows)
+        plain = [{k: _plain(v) for k, v in r.items()} for r in records]
         text = io.StringIO()
         writer = csv.writer(text, lineterminator="\n")
         writer.writerow(columns)
-        writer.writerows([_cell(r[c]) for c in columns] for r in records)
+        writer.writerows([_cell(p[c]) for c in columns] for p in plain)
         path = out_dir / f"{name}.csv"
         path.write_text(text.getvalue(), encoding="utf-8")
         written.append(path)
         path = out_dir / f"{name}.json"
-        path.write_text(
-            json.dumps([{k: _plain(v) for k, v in r.items()} for r in records], ensure_ascii=False, indent=1)
-            + "\n",
-            encoding="utf-8",
-        )
+        path.write_text(_json_array(plain), encoding="utf-8")
         written.append(path)
         arrow_schema = schema(model)
         table = pa.Table.from_pylist(

@@ -49,16 +49,14 @@ def priority(row: FeedbackRow, zone: tzinfo) -> dict[str, str | None]:
 
 def documents(pack: Pack, zone: tzinfo) -> dict[str, dict[str, object]]:
     """Per neighbourhood id, its open-data document."""
+    published: dict[str, list[FeedbackRow]] = {}
+    for f in pack.feedback:
+        if f.status != "action_without_priority" and (f.neighbourhood_id, f.theme) not in pack.restricted:
+            published.setdefault(f.neighbourhood_id, []).append(f)
     out: dict[str, dict[str, object]] = {}
     for place in pack.places:
         rows = sorted(
-            (
-                f
-                for f in pack.feedback
-                if f.neighbourhood_id == place.neighbourhood_id
-                and f.status != "action_without_priority"
-                and (f.neighbourhood_id, f.theme) not in pack.restricted
-            ),
+            published.get(place.neighbourhood_id, ()),
             key=lambda f: (f.priority_set_at or pack.as_of, f.theme),
         )
         out[place.neighbourhood_id] = {
