@@ -13,6 +13,7 @@ import multiprocessing
 import re
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -33,10 +34,11 @@ DEFAULT_CADENCE = timedelta(days=14)
 """Fortnightly: the last pack is taken to be this long before, unless given."""
 LONDON = ZoneInfo("Europe/London")
 AREA_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
-PDF_ELSEWHERE_ROWS = 2_000
-"""Rows of grids from which the PDF is drawn in a process of its own while this one writes the HTML,
-exports and open data. Drawing is most of a large pack's time and holds the interpreter; a process
-costs about a second to start, so a small pack draws here."""
+PDF_ELSEWHERE_PLACES = 100
+"""Neighbourhoods from which the PDF is drawn in a process of its own while this one writes the HTML,
+exports and open data. Drawing is the largest part of a large pack's time and holds the interpreter.
+The process takes about a second to start, which it does while this one draws the charts; a small
+pack is drawn here."""
 
 
 class FileEntry(Frozen):
@@ -96,10 +98,6 @@ def check_times(as_of: datetime, previous_as_of: datetime | None, cadence: timed
     return previous
 
 
-def _rows(doc: layout.Document) -> int:
-    return sum(len(block.rows) for block in doc.blocks if isinstance(block, layout.Grid))
-
-
 def _write_the_rest(doc: layout.Document, pack: Pack, out_dir: Path, zone: tzinfo) -> list[Path]:
     """Every file but the PDF; returns the exports' and open data's paths."""
     (out_dir / "pack.html").write_text(html.render(doc), encoding="utf-8")
@@ -130,13 +128,19 @@ def build(
     snapshot = read.snapshot(con, as_of, previous, neighbourhoods, rules)
     pack = assess(snapshot, area, rules)
     out_dir.mkdir(parents=True, exist_ok=True)
-    doc = layout.document(pack, zone)
     written = [out_dir / "pack.html", out_dir / "pack.pdf"]
-    if _rows(doc) < PDF_ELSEWHERE_ROWS:
-        written[1].write_bytes(pdf.render(doc))
-        written += _write_the_rest(doc, pack, out_dir, zone)
-    else:
-        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as drawing:
+    with ExitStack() as stack:
+        drawing = None
+        if len(pack.places) >= PDF_ELSEWHERE_PLACES:
+            drawing = stack.enter_context(
+                ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+            )
+            drawing.submit(pdf.register_fonts)
+        doc = layout.document(pack, zone)
+        if drawing is None:
+            written[1].write_bytes(pdf.render(doc))
+            written += _write_the_rest(doc, pack, out_dir, zone)
+        else:
             drawn = drawing.submit(pdf.render, doc)
             written += _write_the_rest(doc, pack, out_dir, zone)
             written[1].write_bytes(drawn.result())

@@ -48,7 +48,7 @@ RED = colors.HexColor("#a4262c")
 _fonts_lock = threading.Lock()
 
 
-def _register_fonts() -> None:
+def register_fonts() -> None:
     """DejaVu Sans from matplotlib's own data: always installed with it, and it has the arrows and
     dashes the pack uses (the PDF core fonts do not)."""
     with _fonts_lock:
@@ -123,7 +123,7 @@ def _figure(figure: layout.Figure, styles: dict[str, ParagraphStyle], width: flo
 
 
 def render(doc: layout.Document) -> bytes:
-    _register_fonts()
+    register_fonts()
     styles = _styles()
     out = io.BytesIO()
     template = SimpleDocTemplate(

@@ -70,12 +70,13 @@ def places(cur: duckdb.DuckDBPyConnection, wanted: Sequence[str] | None) -> tupl
     else:
         by_id = {p.neighbourhood_id: p for p in known}
         by_name = {p.name.casefold(): p for p in known}
-        chosen, unknown = [], []
+        chosen, unknown, seen = [], [], set()
         for item in wanted:
             place = by_id.get(item.strip()) or by_name.get(item.strip().casefold())
             if place is None:
                 unknown.append(item)
-            elif place not in chosen:
+            elif place.neighbourhood_id not in seen:
+                seen.add(place.neighbourhood_id)
                 chosen.append(place)
         if unknown:
             raise UnknownNeighbourhood(

@@ -280,9 +280,9 @@ class TestSameAsOfSameBytes:
     def test_a_pdf_drawn_in_a_process_of_its_own_is_the_same(
         self, con: duckdb.DuckDBPyConnection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        """A large pack's PDF is drawn in a second process (``PDF_ELSEWHERE_ROWS``): same bytes."""
+        """A large pack's PDF is drawn in a second process (``PDF_ELSEWHERE_PLACES``): same bytes."""
         here = build(con, "camden", AS_OF, tmp_path / "here", ["Kilburn", "Highgate"])
-        monkeypatch.setattr(builder_module, "PDF_ELSEWHERE_ROWS", 0)
+        monkeypatch.setattr(builder_module, "PDF_ELSEWHERE_PLACES", 0)
         elsewhere = build(con, "camden", AS_OF, tmp_path / "elsewhere", ["Kilburn", "Highgate"])
         assert here == elsewhere
         drawn = [(tmp_path / where / "pack.pdf").read_bytes() for where in ("here", "elsewhere")]

@@ -26,7 +26,7 @@ def _width(line: str) -> float:
 
 @given(text=texts, room=st.floats(min_value=8, max_value=400))
 def test_lines_fit_their_column_and_keep_every_character(text: str, room: float) -> None:
-    pdf._register_fonts()
+    pdf.register_fonts()
     lines = pdf_grid.lines_of(text, FONT, room)
     assert "".join(lines).replace(" ", "") == text.replace(" ", "")
     for line in lines:
@@ -35,7 +35,7 @@ def test_lines_fit_their_column_and_keep_every_character(text: str, room: float)
 
 
 def test_a_line_that_fits_is_kept_as_it_is() -> None:
-    pdf._register_fonts()
+    pdf.register_fonts()
     assert pdf_grid.lines_of("Synthetic 00477", FONT, 200) == ("Synthetic 00477",)
     assert len(pdf_grid.lines_of("Synthetic 00477 " * 10, FONT, 60)) > 3
 
