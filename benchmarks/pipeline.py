@@ -22,20 +22,25 @@ import csv
 import io
 import json
 import os
+import shutil
+import subprocess
+import sys
 import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import structlog
+from kafka.errors import KafkaError
 
 from benchmarks.workload import MARKER_NEIGHBOURHOOD, Workload, marker
 from connectors.kafka_publisher import KafkaPublisher
-from engage import processes
+from engage import kafka_admin, processes
+from engage.errors import BrokerUnavailable
 from engage.settings import Settings
 from events import Envelope, topics
 from events.codec import encode
@@ -177,6 +182,52 @@ class WarmUp:
     """Workers the harness had to restart because one never folded the warm-up event."""
 
 
+STALLS_DIR = "bench-stalls"
+"""Beside the stack's folder: what each worker stuck at warm-up left, one folder per stall."""
+
+
+def keep_stall_evidence(settings: Settings) -> Path:
+    """Keep what a worker stuck at warm-up shows before it is killed: the stack's logs; every
+    thread's stack, the supervisor's child's included (``py-spy dump``, where the bench extra
+    installed it and this process may trace others); and what the broker says of the worker's group
+    and of the topics' ends. Returns the folder.
+
+    Why: the stall returns about once in ten runs and its cause is not known (docs/reliability.md);
+    the next run empties the stack's folder, so the logs of every earlier stall were lost.
+    """
+    folder = settings.var_dir.parent / STALLS_DIR / datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    folder.mkdir(parents=True)
+    if settings.log_dir.is_dir():
+        shutil.copytree(settings.log_dir, folder / "log")
+    pid = processes.pid_of(settings, "worker")
+    spy = Path(sys.executable).with_name("py-spy")
+    if pid is not None and spy.exists():
+        try:
+            dumped = subprocess.run(
+                [str(spy), "dump", "--pid", str(pid), "--subprocesses", "--locals"],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+            (folder / "worker-stacks.txt").write_text(dumped.stdout + dumped.stderr, encoding="utf-8")
+        except subprocess.TimeoutExpired:
+            (folder / "worker-stacks.txt").write_text(
+                "py-spy dump did not answer in 60 s\n", encoding="utf-8"
+            )
+    broker: dict[str, object] = {}
+    try:
+        broker["assignments"] = [
+            sorted(held) for held in kafka_admin.assignments(settings, settings.worker_id, topics.EVENTS)
+        ]
+        for topic in topics.CREATED_BY_OPERATOR:
+            broker[f"end_offsets {topic}"] = kafka_admin.end_offsets(settings, topic)
+    except (BrokerUnavailable, KafkaError) as exc:
+        broker["error"] = repr(exc)
+    (folder / "broker.json").write_text(json.dumps(broker, indent=1, default=str) + "\n", encoding="utf-8")
+    return folder
+
+
 def warm_up(settings: Settings, when: datetime, patience_s: float, attempts: int = 3) -> WarmUp:
     """One marker through the whole pipeline before anything is timed.
 
@@ -195,7 +246,8 @@ def warm_up(settings: Settings, when: datetime, patience_s: float, attempts: int
         publisher.close()
     for attempt in range(attempts):
         if attempt:
-            log.warning("worker_never_folded_restarting", attempt=attempt, log=str(settings.log_dir))
+            kept = keep_stall_evidence(settings)
+            log.warning("worker_never_folded_restarting", attempt=attempt, evidence=str(kept))
             processes.stop(settings, "worker", kill=True)
             processes.start(settings, "worker")
             result.worker_restarts += 1
