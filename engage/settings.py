@@ -72,6 +72,11 @@ class Settings(BaseSettings):
     worker_stall_checks: int = Field(default=4, ge=1)
     """Checks in a row without progress before the worker stops itself, for its supervisor to restart."""
 
+    worker_delivery_limit_s: float = Field(default=120.0, gt=0)
+    """Longest the worker waits for the broker to answer a batch's sends before it stops itself, for
+    its supervisor to restart; the batch is not acknowledged, so the next worker folds it again. A
+    broker away for longer restarts the worker, as a stalled partition does (``worker_stall_checks``)."""
+
     service_port: int = 8765
     """Port of the read-side service (sink and query API)."""
 

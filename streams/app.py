@@ -334,6 +334,7 @@ def create_app(settings: Settings) -> faust.App:
                 # read, so a batch holds one neighbourhood's decoded events, parsed state and
                 # messages, not those of every neighbourhood it touches (most of the worker's memory
                 # in a backlog, docs/performance.md). A neighbourhood's events keep their log order.
+                handed: list[Any] = []
                 for group in by_neighbourhood(batch):
                     events = decode_group(group)
                     histories = await read_histories(events)
@@ -346,7 +347,16 @@ def create_app(settings: Settings) -> faust.App:
                     # offsets, and the batch is acknowledged only after its last group.
                     async with asyncio.timeout(SEND_LIMIT_S):
                         for topic, message_key, value, partition in sends:
-                            await producer.send(topic, message_key, value, partition, None, None)
+                            handed.append(
+                                await producer.send(topic, message_key, value, partition, None, None)
+                            )
+                # Acknowledged only once the broker has every write: faust's flush before a commit
+                # waits for sends but does not look at their answers, so a send that failed would be
+                # lost behind a committed offset. One the broker never answers would leave the offsets
+                # uncommitted with no stalled partition to show it (docs/reliability.md).
+                async with asyncio.timeout(settings.worker_delivery_limit_s):
+                    for sent in handed:
+                        await sent
             except BaseException:
                 # Not acknowledged (``take_batches``); the process stops, and the batch is read again
                 # from the committed offset by the worker the supervisor starts.
