@@ -11,10 +11,10 @@ Delivery is at-least-once; exactly-once effects come from the data:
 
 Events are folded in batches (``streams/batches.py``), one neighbourhood's events at a time: each
 touched value is read once and written once per batch, and a batch's events are acknowledged only
-after its table writes and sends were handed to the producer. faust flushes its producer before it
-commits offsets, so a committed offset always has its effects in the changelogs. An exception inside
-a batch stops the process at once, before the batch is acknowledged; the supervisor starts a new
-worker.
+once the broker has answered every table write and send of it, so a committed offset always has its
+effects in the changelogs and the projection topics. An exception inside a batch, a refused write or
+one not answered within ``worker_delivery_limit_s`` stops the process at once, before the batch is
+acknowledged; the supervisor starts a new worker.
 
 A timer stops the worker when a partition's commits have stalled (see ``streams/stalls.py``).
 """
@@ -99,8 +99,8 @@ def changelog_record(table: Any, partition: int, key: Any, value: Any) -> Send:
 
     Sent straight to the producer with the views, not through faust's path for a table write (a
     future, a pending message and a place in faust's buffer for each; that buffer held up to 17,340
-    writes during one batch, docs/performance.md). faust flushes this same producer before it commits
-    offsets, and a batch is acknowledged only after its last send was handed over.
+    writes during one batch, docs/performance.md). A batch is acknowledged only once the broker has
+    answered each of its sends.
     """
     topic = table.changelog_topic
     return (
@@ -343,8 +343,7 @@ def create_app(settings: Settings) -> faust.App:
                     # unacknowledged, which the stall stop cannot see: past the limit this raises, and
                     # the process restarts. Straight to the Kafka client: faust's Topic.send wraps
                     # every message in futures, codecs and sensors, which cost more than building the
-                    # view (docs/performance.md). faust flushes this same producer before it commits
-                    # offsets, and the batch is acknowledged only after its last group.
+                    # view (docs/performance.md).
                     async with asyncio.timeout(SEND_LIMIT_S):
                         for topic, message_key, value, partition in sends:
                             handed.append(
