@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
-import os
 import shutil
 import time
 from collections.abc import Iterator
@@ -175,10 +174,6 @@ def working_copy(database: Path, directory: Path) -> Path:
     copy.unlink(missing_ok=True)
     copy.with_suffix(".duckdb.wal").unlink(missing_ok=True)
     shutil.copyfile(database, copy)
-    # On disk before anything is timed on it: else the kernel writes the copy (2.4 GB at 10,000,000
-    # events) back while the pack and the queries run, and they are timed against that writeback.
-    with copy.open("rb+") as written:
-        os.fsync(written.fileno())
     return copy
 
 
