@@ -42,13 +42,15 @@ READERS = ("projections/briefing", "projections/api", "projections/dashboard")
 def source_digest() -> str:
     """A digest of the code a database's content depends on, so a stale cache is never reused."""
     digest = hashlib.sha256()
+    readers = tuple(f"{folder}/" for folder in READERS)
     for name in SOURCES:
         path = REPO_ROOT / name
         files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
         for file in files:
-            if file.relative_to(REPO_ROOT).as_posix().startswith(tuple(f"{r}/" for r in READERS)):
+            relative = file.relative_to(REPO_ROOT).as_posix()
+            if relative.startswith(readers):
                 continue
-            digest.update(file.relative_to(REPO_ROOT).as_posix().encode())
+            digest.update(relative.encode())
             digest.update(file.read_bytes())
     return digest.hexdigest()[:12]
 
