@@ -73,9 +73,11 @@ class Settings(BaseSettings):
     """Checks in a row without progress before the worker stops itself, for its supervisor to restart."""
 
     worker_delivery_limit_s: float = Field(default=120.0, gt=0)
-    """Longest the worker waits for the broker to answer a batch's sends before it stops itself, for
-    its supervisor to restart; the batch is not acknowledged, so the next worker folds it again. A
-    broker away for longer restarts the worker, as a stalled partition does (``worker_stall_checks``)."""
+    """Longest the worker waits for the broker to take a neighbourhood's sends (a send waits while its
+    partition's previous batch is unanswered), and then to answer all of a batch's sends, before it
+    stops itself, for its supervisor to restart; the batch is not acknowledged, so the next worker
+    folds it again. A broker away or frozen for longer restarts the worker, as a stalled partition
+    does (``worker_stall_checks``; ``tests/faults/test_broker_frozen.py``)."""
 
     service_port: int = 8765
     """Port of the read-side service (sink and query API)."""

@@ -47,8 +47,6 @@ from streams.stalls import STALL_EXIT_CODE, StallDetector
 log = structlog.get_logger(__name__)
 
 CRASH_EXIT_CODE = 70
-SEND_LIMIT_S = 60.0
-"""Longest a batch's sends may take before the worker gives up and restarts."""
 
 Read = tuple[EventT[Any], Envelope]
 """An event as faust delivered it (its log position, and what its writes are filed under) and as decoded."""
@@ -339,12 +337,13 @@ def create_app(settings: Settings) -> faust.App:
                     events = decode_group(group)
                     histories = await read_histories(events)
                     sends = write_group(*fold_group(events, histories))
-                    # A producer that stops taking sends would hang the agent with the batch
-                    # unacknowledged, which the stall stop cannot see: past the limit this raises, and
-                    # the process restarts. Straight to the Kafka client: faust's Topic.send wraps
-                    # every message in futures, codecs and sensors, which cost more than building the
-                    # view (docs/performance.md).
-                    async with asyncio.timeout(SEND_LIMIT_S):
+                    # A producer that stops taking sends (a partition's batch that never drains: the
+                    # broker does not answer) would hang the agent with the batch unacknowledged,
+                    # which the stall stop cannot see: past the limit this raises, and the process
+                    # restarts. Straight to the Kafka client: faust's Topic.send wraps every message
+                    # in futures, codecs and sensors, which cost more than building the view
+                    # (docs/performance.md).
+                    async with asyncio.timeout(settings.worker_delivery_limit_s):
                         for topic, message_key, value, partition in sends:
                             handed.append(
                                 await producer.send(topic, message_key, value, partition, None, None)

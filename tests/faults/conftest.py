@@ -55,7 +55,11 @@ def catch_up_limit(events: int) -> float:
 
 @pytest.fixture
 def fault_stack(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Settings]:
-    """A stack of its own per scenario, so that its counts are its own and its broker may be stopped."""
+    """A stack of its own per scenario, so that its counts are its own and its broker may be stopped.
+
+    A scenario may change settings by parametrizing this fixture indirectly with a dict of them.
+    """
+    overrides: dict[str, Any] = getattr(request, "param", {})
     settings = Settings(
         var_dir=tmp_path / "var",
         kafka_port=_port("ENGAGE_FAULT_KAFKA_PORT", 19300),
@@ -64,6 +68,7 @@ def fault_stack(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Sett
         sink_batch_wait_ms=50,
         briefing_schedule=False,
         worker_session_timeout_s=6.0,
+        **overrides,
     )
     failed_before = request.session.testsfailed
     try:
