@@ -41,6 +41,7 @@ from projections.activity import apply_at as apply_activity
 from projections.neighbourhood import NeighbourhoodState
 from streams import batches, packed, seen_ids, transport
 from streams import store as table_store
+from streams.fold_order import FoldOrder, Gap
 from streams.parsed import ParsedTable
 from streams.stalls import STALL_EXIT_CODE, StallDetector
 
@@ -307,6 +308,23 @@ def create_app(settings: Settings) -> faust.App:
         last = batches.last_offsets(held)
         return batches.unread(last, {p: app.consumer.highwater(TP(topics.EVENTS, p)) for p in last})
 
+    order = FoldOrder()
+
+    async def in_log_order(batch: Sequence[EventT[Any]]) -> Gap | None:
+        """Take the batch into ``order``; the gap that stops it, if any (``streams/fold_order.py``).
+
+        A gap that begins at the partition's first offset still in the log is not one: retention
+        deleted what came before, and no worker will ever read it.
+        """
+        positions = [(item.message.partition, item.message.offset) for item in batch]
+        while (gap := order.take(positions, committed_offset)) is not None:
+            tp = TP(topics.EVENTS, gap.partition)
+            earliest = await app.consumer.earliest_offsets(tp)
+            if gap.got > earliest.get(tp, 0):
+                return gap
+            order.restart_at(gap.partition, gap.got)
+        return None
+
     @app.agent(events_topic)
     async def fold_events(stream: Any) -> None:
         await changelogs_known()
@@ -326,6 +344,17 @@ def create_app(settings: Settings) -> faust.App:
                 summary = tally.add(len(batch))
                 if summary is not None:
                     log.info("batches_folded", **summary)
+                gap = await in_log_order(batch)
+                if gap is not None:
+                    # Not folded, not acknowledged: the next worker reads the partition again from
+                    # its committed offset, in order.
+                    log.error(
+                        "partition_gap_stopping",
+                        partition=gap.partition,
+                        expected=gap.expected,
+                        got=gap.got,
+                    )
+                    os._exit(STALL_EXIT_CODE)
                 producer = app.producer
                 # One neighbourhood at a time: its events are decoded, its state parsed, folded,
                 # viewed and written, and its messages handed to the producer before the next is
