@@ -101,12 +101,10 @@ class TestScaleOut:
         assert survivor is not None, "the second worker died too"
         assert changed == expected
 
-    @pytest.mark.xfail(
-        strict=False,
-        reason="known, open: in 2 of the last 7 runs one neighbourhood's history held an event folded "
-        "after a later one of its partition (a view of record one version short of the rebuild's, the "
-        "totals equal), on a partition taken over from the killed worker; see docs/scaling.md",
-    )
+    # An expected failure until the ninth session: after a rebalance faust could lose the message at a
+    # partition's committed offset on its way to the agent, which folded the later ones first, and the
+    # lost one was folded late when the partition was read again (a view of record one event short).
+    # The worker now checks the order where it folds (streams/fold_order.py; docs/scaling.md).
     def test_after_the_scale_out_every_projection_equals_a_rebuild_from_the_log(
         self, stack: Settings
     ) -> None:
