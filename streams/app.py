@@ -16,7 +16,9 @@ effects in the changelogs and the projection topics. An exception inside a batch
 one not answered within ``worker_delivery_limit_s`` stops the process at once, before the batch is
 acknowledged; the supervisor starts a new worker.
 
-A timer stops the worker when a partition's commits have stalled (see ``streams/stalls.py``).
+Each partition is folded in log order: a batch that would fold an offset before an earlier one of its
+partition had been folded is not folded, and the worker stops (``streams/fold_order.py``). A timer
+stops it too when a partition's commits have stalled (see ``streams/stalls.py``).
 """
 
 from __future__ import annotations

@@ -121,6 +121,25 @@ def send_file(settings: Settings, neighbourhoods: Neighbourhoods, path: Path, re
     assert (summary.read, summary.published, summary.rejected) == (records + bad, records, bad)
 
 
+def mid_run(
+    settings: Settings, neighbourhoods: Neighbourhoods, events: Sequence[Envelope], directory: Path
+) -> tuple[Batch, Batch, int]:
+    """Split ``events`` into two files, send the first and wait until the worker has committed a third
+    of it; the second is not sent yet, so a fault injected now comes mid-run. Returns both halves and
+    the events committed at that moment."""
+    half = len(events) // 2
+    first = make_batch(events[:half], directory / "first.jsonl")
+    second = make_batch(events[half:], directory / "second.jsonl")
+    send_file(settings, neighbourhoods, first.path, len(first.events), first.bad_lines)
+    processes.wait_until(
+        lambda: worker_committed(settings) >= len(first.events) // 3,
+        catch_up_limit(len(events)),
+        "the worker committing a third of the first half",
+        interval=0.2,
+    )
+    return first, second, worker_committed(settings)
+
+
 def resend_sample(events: Sequence[Envelope], share: float, seed: int) -> list[Envelope]:
     """A seeded ``share`` of ``events``, in a new order: the same records sent again."""
     rng = random.Random(seed)

@@ -22,19 +22,16 @@ import structlog
 
 from connectors.placing import Neighbourhoods
 from connectors.synthetic import generate
-from engage import processes
 from engage.settings import Settings
 from streams.app import CRASH_EXIT_CODE
 from tests.faults.conftest import (
     EVENTS,
     assert_accounted,
     assert_live_equals_rebuild,
-    catch_up_limit,
     log_lines,
-    make_batch,
+    mid_run,
     send_file,
     wait_caught_up,
-    worker_committed,
 )
 
 pytestmark = pytest.mark.integration
@@ -69,16 +66,7 @@ class TestBrokerFrozen:
     ) -> None:
         started = time.monotonic()
         events = list(generate([n.id for n in neighbourhoods.all], SCENARIO_EVENTS, seed=SEED))
-        first = make_batch(events[: SCENARIO_EVENTS // 2], tmp_path / "first.jsonl")
-        second = make_batch(events[SCENARIO_EVENTS // 2 :], tmp_path / "second.jsonl")
-        send_file(fault_stack, neighbourhoods, first.path, len(first.events), first.bad_lines)
-        processes.wait_until(
-            lambda: worker_committed(fault_stack) >= len(first.events) // 3,
-            catch_up_limit(SCENARIO_EVENTS),
-            "the worker committing a third of the first half",
-            interval=0.2,
-        )
-        committed = worker_committed(fault_stack)
+        first, second, committed = mid_run(fault_stack, neighbourhoods, events, tmp_path)
         exits_before = len(log_lines(fault_stack, "worker", "worker_exited_restarting"))
         pid = broker_pid(fault_stack)
         os.kill(pid, signal.SIGSTOP)

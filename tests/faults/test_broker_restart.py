@@ -17,12 +17,10 @@ from tests.faults.conftest import (
     EVENTS,
     assert_accounted,
     assert_live_equals_rebuild,
-    catch_up_limit,
     log_lines,
-    make_batch,
+    mid_run,
     send_file,
     wait_caught_up,
-    worker_committed,
 )
 
 pytestmark = pytest.mark.integration
@@ -46,18 +44,7 @@ class TestBrokerRestart:
     ) -> None:
         started = time.monotonic()
         events = list(generate([n.id for n in neighbourhoods.all], EVENTS, seed=SEED))
-        first = make_batch(events[: EVENTS // 2], tmp_path / "first.jsonl")
-        second = make_batch(events[EVENTS // 2 :], tmp_path / "second.jsonl")
-        send_file(fault_stack, neighbourhoods, first.path, len(first.events), first.bad_lines)
-        # Stopped once the worker has committed a third of what it has (the second half is not sent
-        # yet, so the stop always comes mid-run).
-        processes.wait_until(
-            lambda: worker_committed(fault_stack) >= len(first.events) // 3,
-            catch_up_limit(EVENTS),
-            "the worker committing a third of the first half",
-            interval=0.2,
-        )
-        committed = worker_committed(fault_stack)
+        first, second, committed = mid_run(fault_stack, neighbourhoods, events, tmp_path)
         processes.broker(fault_stack, "stop")
         assert not broker_running(fault_stack)
         time.sleep(OUTAGE_S)
