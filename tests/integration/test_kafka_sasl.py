@@ -134,7 +134,7 @@ class TestWhoIsRefused:
 
 
 class TestWhatTheApplicationMayDo:
-    # An expected failure from the third to the ninth session: in 2 of 8 runs of the third the worker
+    # An expected failure from 2026-11-25 to the ninth session: in 2 of 8 runs on 2026-11-25 the worker
     # folded its first batch over SASL and then waited on its own sends (faust's wait_empty in the log).
     # It passed in every run since (docs/security.md says how many), and a worker whose sends go
     # unanswered now stops itself and is started again (worker_delivery_limit_s, above;
