@@ -82,6 +82,15 @@ def broker(settings: Settings, action: str) -> None:
         )
 
 
+def broker_pid(settings: Settings) -> int | None:
+    """The pid of the broker ``docker/kafka/kafka.sh`` started (its own ``kafka.pid``), if it runs."""
+    try:
+        pid = int((settings.broker_data_dir / "kafka.pid").read_text(encoding="utf-8").strip())
+    except (OSError, ValueError):
+        return None
+    return pid if _alive(pid) else None
+
+
 def _pid_file(settings: Settings, name: str) -> Path:
     return settings.run_dir / f"{name}.pid"
 

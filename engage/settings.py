@@ -152,6 +152,14 @@ class Settings(BaseSettings):
     over in bursts, and cut at ``worker_batch_wait_s`` its batches averaged 862 events, median 36; at
     3 s they averaged 12,500 and the worker folded 200,000 events over 4,000 neighbourhoods in half the
     CPU (``streams/batches.py``, docs/performance.md). 0 cuts every batch at ``worker_batch_wait_s``."""
+    rebuild_processes: int = Field(default=0, ge=0)
+    """Processes that fold the events log in a rebuild, each a share of its partitions (all of a
+    neighbourhood's events are on one partition, so each folds whole neighbourhoods); the read-side
+    service (or ``engage rebuild`` when no service runs) writes what they send. 0: one per core, at most
+    one per partition with events. 1: the log is folded in the process that writes."""
+    rebuild_parallel_from: int = Field(default=50_000, ge=0)
+    """Fewest events in the log (summed end offsets) for which a rebuild starts folding processes: each
+    takes about a second to start, longer than a small log takes to fold."""
     sink_batch_size: int = Field(default=20000, ge=1)
     """Most projection updates the sink writes to DuckDB in one transaction."""
 

@@ -396,10 +396,13 @@ def _seldom_units(voice: Voice, seldom_groups: frozenset[str]) -> int:
 class _TallyDelta:
     """Changes to a state's sums while one event is folded: copies are made once per touched entry."""
 
-    __slots__ = ("channel_weight", "half_life_s", "seldom_groups", "tallies")
+    __slots__ = ("channel_weight", "copies", "half_life_s", "seldom_groups", "tallies")
 
     def __init__(self, state: PriorityState, params: PriorityParams) -> None:
-        self.tallies = {theme: dict(by_channel) for theme, by_channel in state.tallies.items()}
+        # A theme's tallies are copied when the event touches them: the others are shared with the
+        # state before, which nothing changes (an event names one or two themes of a dozen or more).
+        self.tallies: dict[Theme, Mapping[Channel, ThemeTally]] = dict(state.tallies)
+        self.copies: dict[Theme, dict[Channel, ThemeTally]] = {}
         self.channel_weight = dict(state.channel_weight)
         self.half_life_s = params.half_life_days * SECONDS_PER_DAY
         self.seldom_groups = params.seldom_heard_groups
@@ -410,7 +413,10 @@ class _TallyDelta:
         )
 
     def theme_voice(self, theme: Theme, before: Voice | None, after: Voice) -> None:
-        by_channel = self.tallies.setdefault(theme, {})
+        by_channel = self.copies.get(theme)
+        if by_channel is None:
+            by_channel = self.copies[theme] = dict(self.tallies.get(theme, {}))
+            self.tallies[theme] = by_channel
         tally = by_channel.get(after.channel) or ThemeTally()
         recency = dict(tally.recency)
         seldom = tally.seldom + _seldom_units(after, self.seldom_groups)

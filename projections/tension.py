@@ -433,14 +433,18 @@ def _evaluate(state: TensionState, last: int, params: TensionParams, as_of: date
         i: _score_of(units) for i, units in _totals_as_of(state, params, as_of).items()
     }
 
+    by_bucket: dict[int, list[tuple[float, str]]] | None = None
+
     def members(index: int) -> list[tuple[float, str]]:
         # The signals behind a bucket are needed only for evidence, when the level moves or holds
-        # high: they are gathered then, for that bucket alone, not at every reading.
-        width = span_micros(params.bucket)
-        low, high = index * width, (index + 1) * width
-        return [
-            (score, event_id) for t, score, event_id in state.signals.scored(params, as_of) if low <= t < high
-        ]
+        # high: they are gathered then, not at every reading, and in one pass for every bucket.
+        nonlocal by_bucket
+        if by_bucket is None:
+            by_bucket = {}
+            width = span_micros(params.bucket)
+            for t, score, event_id in state.signals.scored(params, as_of):
+                by_bucket.setdefault(t // width, []).append((score, event_id))
+        return by_bucket.get(index, [])
 
     offset = params.gap_buckets + params.baseline_buckets
     sealed = state.sealed

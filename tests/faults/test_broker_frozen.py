@@ -22,6 +22,7 @@ import structlog
 
 from connectors.placing import Neighbourhoods
 from connectors.synthetic import generate
+from engage import processes
 from engage.settings import Settings
 from streams.app import CRASH_EXIT_CODE
 from tests.faults.conftest import (
@@ -51,10 +52,6 @@ FROZEN_S = 20.0
 """How long the broker answers nothing: the limit, the worker's exit and a restart fit well inside."""
 
 
-def broker_pid(settings: Settings) -> int:
-    return int((settings.broker_data_dir / "kafka.pid").read_text(encoding="utf-8").strip())
-
-
 @pytest.mark.parametrize(
     "fault_stack",
     [{"worker_delivery_limit_s": DELIVERY_LIMIT_S, "worker_batch_size": BATCH_SIZE}],
@@ -68,7 +65,8 @@ class TestBrokerFrozen:
         events = list(generate([n.id for n in neighbourhoods.all], SCENARIO_EVENTS, seed=SEED))
         first, second, committed = mid_run(fault_stack, neighbourhoods, events, tmp_path)
         exits_before = len(log_lines(fault_stack, "worker", "worker_exited_restarting"))
-        pid = broker_pid(fault_stack)
+        pid = processes.broker_pid(fault_stack)
+        assert pid is not None, "the scenario's broker is not running"
         os.kill(pid, signal.SIGSTOP)
         try:
             time.sleep(FROZEN_S)

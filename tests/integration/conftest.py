@@ -46,6 +46,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
         sink_batch_wait_ms=50,
         briefing_schedule=False,
         worker_session_timeout_s=6.0,
+        # Every rebuild through the service folds the log in processes, as a large log does.
+        rebuild_parallel_from=0,
     )
     try:
         processes.up(settings)
