@@ -29,7 +29,7 @@ MALLOC_THRESHOLDS = {"MALLOC_MMAP_THRESHOLD_": "131072", "MALLOC_TRIM_THRESHOLD_
 and given back on their own, and the heap's top given back past 256 KB. Live Python objects are about
 a hundred MB of the worker's few hundred resident; the rest is mostly memory the allocator keeps after
 Python frees it (states' JSON, packed states, message bytes, all of varied sizes). With these the
-worker's peak at 200,000 benchmark events was 259 and 260 MB against 277 to 288 without, at no cost in
+worker's peak at 200,000 benchmark events was 259 and 260 MB against 277 to 286 without, at no cost in
 CPU (docs/performance.md, "tenth session")."""
 
 
