@@ -148,11 +148,14 @@ def assignments(settings: Settings, group: str, topic: str) -> list[frozenset[in
 
 
 def end_offsets(settings: Settings, topic: str) -> dict[int, int]:
+    """``topic``'s end offset per partition, as it stands now (empty if the topic does not exist)."""
     consumer = KafkaConsumer(
         bootstrap_servers=settings.bootstrap_servers, client_id="engage-lag", **client_options(settings)
     )
     try:
         tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        if not tps:
+            return {}
         return {tp.partition: int(o) for tp, o in consumer.end_offsets(tps).items()}
     finally:
         consumer.close()

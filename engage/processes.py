@@ -84,24 +84,24 @@ def broker(settings: Settings, action: str) -> None:
 
 def broker_pid(settings: Settings) -> int | None:
     """The pid of the broker ``docker/kafka/kafka.sh`` started (its own ``kafka.pid``), if it runs."""
-    try:
-        pid = int((settings.broker_data_dir / "kafka.pid").read_text(encoding="utf-8").strip())
-    except (OSError, ValueError):
-        return None
-    return pid if _alive(pid) else None
+    return _running_pid(settings.broker_data_dir / "kafka.pid")
 
 
 def _pid_file(settings: Settings, name: str) -> Path:
     return settings.run_dir / f"{name}.pid"
 
 
-def pid_of(settings: Settings, name: str) -> int | None:
-    path = _pid_file(settings, name)
+def _running_pid(path: Path) -> int | None:
+    """The pid written in ``path``, if that process is alive."""
     try:
-        pid = int(path.read_text().strip())
+        pid = int(path.read_text(encoding="utf-8").strip())
     except (OSError, ValueError):
         return None
     return pid if _alive(pid) else None
+
+
+def pid_of(settings: Settings, name: str) -> int | None:
+    return _running_pid(_pid_file(settings, name))
 
 
 def _command(name: str) -> list[str]:

@@ -35,7 +35,7 @@ from kafka import TopicPartition
 from pydantic import ValidationError
 from tqdm import tqdm
 
-from engage import event_log
+from engage import event_log, kafka_admin
 from engage.errors import EngageError
 from engage.settings import Settings, relax_cycle_collector
 from events import Envelope, topics
@@ -82,20 +82,6 @@ class RebuildSummary:
             "seconds": round(self.seconds, 3),
             "events_per_second": round(self.events_read / self.seconds) if self.seconds else None,
         }
-
-
-def end_offsets(settings: Settings) -> dict[int, int]:
-    """The events topic's end offset per partition, as it stands now: what a rebuild reads up to."""
-    consumer = event_log.log_reader(settings, "engage-rebuild")
-    try:
-        tps = [
-            TopicPartition(topics.EVENTS, p)
-            for p in sorted(consumer.partitions_for_topic(topics.EVENTS) or ())
-        ]
-        ends = consumer.end_offsets(tps) if tps else {}
-        return {tp.partition: int(o) for tp, o in ends.items()}
-    finally:
-        consumer.close()
 
 
 def log_events(
@@ -316,11 +302,11 @@ def _fresh_twins(con: duckdb.DuckDBPyConnection) -> None:
 def rebuild(settings: Settings, con: duckdb.DuckDBPyConnection, lock: threading.Lock) -> RebuildSummary:
     """Recompute every projection into twin tables and swap them in; ``lock`` is the sink's."""
     started = time.perf_counter()
-    summary = RebuildSummary(end_offsets=end_offsets(settings))
+    summary = RebuildSummary(end_offsets=kafka_admin.end_offsets(settings, topics.EVENTS))
     _fresh_twins(con)
     pending: list[NeighbourhoodView | HistoryErased] = []
 
-    def write(views: list[NeighbourhoodView | HistoryErased]) -> None:
+    def write(views: Iterable[NeighbourhoodView | HistoryErased]) -> None:
         pending.extend(views)
         if len(pending) >= WRITE_BATCH:
             summary.views_written += read_models.write_views(con, pending, suffix=SUFFIX)
@@ -356,9 +342,8 @@ def rebuild(settings: Settings, con: duckdb.DuckDBPyConnection, lock: threading.
                 bar.update(read)
 
             fold.progress = advance
-            views = fold.views(summary.end_offsets)
-            while chunk := list(islice(views, WRITE_BATCH)):
-                write(chunk)
+            for view in fold.views(summary.end_offsets):
+                write((view,))
         summary.distinct_events = len(fold.seen)
         rows = fold.rows
     if pending:
