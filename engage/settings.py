@@ -138,6 +138,11 @@ class Settings(BaseSettings):
     next has an event: less memory, more CPU. In a backlog over 4,000 neighbourhoods nearly every
     state a batch touches is parsed anyway; with few neighbourhoods and a steady feed, most are held
     (``benchmarks.state_growth EVENTS EVERY BATCH BUDGET``, docs/performance.md)."""
+    worker_unanswered_bytes: int = Field(default=8 * 1024 * 1024, ge=0)
+    """Bytes of messages (views, changelog records, alerts) a batch may have handed to the producer
+    without the broker's answer before it waits for the oldest (``streams.unanswered``). Without a
+    bound a backlog's batch held all its messages, tens of MB, until its end; a batch is still
+    acknowledged only once every message is answered (docs/performance.md)."""
     gc_young_threshold: int = Field(default=50_000, ge=1)
     """Allocations between two passes of Python's cycle collector over its youngest objects, in every
     process the project starts (worker, read-side service, CLI). The standard 700 made a fold holding

@@ -46,6 +46,7 @@ from streams import store as table_store
 from streams.fold_order import FoldOrder, Gap
 from streams.parsed import ParsedTable
 from streams.stalls import STALL_EXIT_CODE, StallDetector
+from streams.unanswered import Unanswered
 
 log = structlog.get_logger(__name__)
 
@@ -363,7 +364,7 @@ def create_app(settings: Settings) -> faust.App:
                 # read, so a batch holds one neighbourhood's decoded events, parsed state and
                 # messages, not those of every neighbourhood it touches (most of the worker's memory
                 # in a backlog, docs/performance.md). A neighbourhood's events keep their log order.
-                handed: list[Any] = []
+                unanswered = Unanswered(settings.worker_unanswered_bytes)
                 for group in by_neighbourhood(batch):
                     events = decode_group(group)
                     histories = await read_histories(events)
@@ -376,16 +377,19 @@ def create_app(settings: Settings) -> faust.App:
                     # (docs/performance.md).
                     async with asyncio.timeout(settings.worker_delivery_limit_s):
                         for topic, message_key, value, partition in sends:
-                            handed.append(
-                                await producer.send(topic, message_key, value, partition, None, None)
+                            unanswered.add(
+                                await producer.send(topic, message_key, value, partition, None, None),
+                                len(value),
                             )
+                        # The producer's buffers would otherwise hold every message of the batch
+                        # until the batch's end: the worker's memory peak (docs/performance.md).
+                        await unanswered.answered_down_to_limit()
                 # Acknowledged only once the broker has every write: faust's flush before a commit
                 # waits for sends but does not look at their answers, so a send that failed would be
                 # lost behind a committed offset. One the broker never answers would leave the offsets
                 # uncommitted with no stalled partition to show it (docs/reliability.md).
                 async with asyncio.timeout(settings.worker_delivery_limit_s):
-                    for sent in handed:
-                        await sent
+                    await unanswered.all_answered()
             except BaseException:
                 # Not acknowledged (``take_batches``); the process stops, and the batch is read again
                 # from the committed offset by the worker the supervisor starts.
