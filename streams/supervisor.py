@@ -26,11 +26,11 @@ HEALTHY_AFTER_S = 60.0
 """A worker that ran this long before failing is restarted at once, not after a back-off."""
 MALLOC_THRESHOLDS = {"MALLOC_MMAP_THRESHOLD_": "131072", "MALLOC_TRIM_THRESHOLD_": "262144"}
 """glibc's allocator for the worker, unless the environment sets them: blocks of 128 KB or more mapped
-and given back on their own, and the heap's top given back past 256 KB. Live Python objects are about
-a hundred MB of the worker's few hundred resident; the rest is mostly memory the allocator keeps after
-Python frees it (states' JSON, packed states, message bytes, all of varied sizes). With these the
-worker's peak at 200,000 benchmark events was 259 and 260 MB against 277 to 286 without, at no cost in
-CPU (docs/performance.md, "tenth session")."""
+and given back on their own, and the heap's top given back past 256 KB. With these the worker's peak at
+200,000 benchmark events was 259 and 260 MB against 277 to 286 without, at no cost in CPU
+(docs/performance.md, "tenth session"). At 1,000,000 events they made no difference (475 MB against
+476): there glibc's memory was mostly in use, not kept after Python freed it, by the producer's
+buffers among other things (``streams.unanswered``, "eleventh session")."""
 
 
 def worker_env() -> dict[str, str]:
