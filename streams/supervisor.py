@@ -29,8 +29,9 @@ MALLOC_THRESHOLDS = {"MALLOC_MMAP_THRESHOLD_": "131072", "MALLOC_TRIM_THRESHOLD_
 and given back on their own, and the heap's top given back past 256 KB. With these the worker's peak at
 200,000 benchmark events was 259 and 260 MB against 277 to 286 without, at no cost in CPU
 (docs/performance.md, "tenth session"). At 1,000,000 events they made no difference (475 MB against
-476): there glibc's memory was mostly in use, not kept after Python freed it, by the producer's
-buffers among other things (``streams.unanswered``, "eleventh session")."""
+476, one run with a worker restarted part way): there glibc's memory was mostly in use, not kept
+after Python freed it, by the producer's buffers among other things (``streams.unanswered``,
+"eleventh session")."""
 
 
 def worker_env() -> dict[str, str]:

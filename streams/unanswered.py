@@ -26,8 +26,6 @@ class Unanswered:
         """Bytes of handed-over messages the batch may leave unanswered before it waits; 0 waits for
         every message as soon as it is handed over."""
         self.bytes = 0
-        self.waits = 0
-        """How many times the batch waited for the broker before its end (for the logs and tests)."""
         self._pending: deque[tuple[Awaitable[Any], int]] = deque()
 
     def add(self, answer: Awaitable[Any], size: int) -> None:
@@ -37,17 +35,14 @@ class Unanswered:
 
     async def answered_down_to_limit(self) -> None:
         """Wait for the oldest answers until the unanswered bytes are within the limit."""
-        if self.bytes <= self.limit_bytes:
-            return
-        self.waits += 1
-        while self._pending and self.bytes > self.limit_bytes:
-            answer, size = self._pending.popleft()
-            await answer
-            self.bytes -= size
+        await self._answered_down_to(self.limit_bytes)
 
     async def all_answered(self) -> None:
         """Wait for every answer not yet awaited; a failed send raises here."""
-        while self._pending:
+        await self._answered_down_to(-1)
+
+    async def _answered_down_to(self, bytes_left: int) -> None:
+        while self._pending and self.bytes > bytes_left:
             answer, size = self._pending.popleft()
             await answer
             self.bytes -= size

@@ -53,11 +53,11 @@ def test_within_the_limit_nothing_is_waited_for() -> None:
         future: asyncio.Future[int] = loop.create_future()
         unanswered = Unanswered(limit_bytes=100)
         unanswered.add(future, 100)
-        # Never answered: waiting here would hang the test.
+        # Never answered: waiting for it here would time out.
         await asyncio.wait_for(unanswered.answered_down_to_limit(), timeout=1)
-        return unanswered.waits, future.done()
+        return unanswered.bytes, future.done()
 
-    assert asyncio.run(scenario()) == (0, False)
+    assert asyncio.run(scenario()) == (100, False)
 
 
 def test_a_failed_send_raises_at_the_end_of_the_batch() -> None:
