@@ -8,9 +8,9 @@ value is decoded, so the cost is reading the partition, not parsing it.
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import structlog
-from kafka import KafkaConsumer, TopicPartition
 from pydantic import ValidationError
 
 from engage.errors import EngageError
@@ -18,6 +18,9 @@ from engage.kafka_auth import client_options
 from engage.settings import Settings
 from events import Envelope, topics
 from events.codec import UndecodableEvent, decode_envelope
+
+if TYPE_CHECKING:
+    from kafka import KafkaConsumer
 
 log = structlog.get_logger(__name__)
 
@@ -32,6 +35,10 @@ class LogReadIncomplete(EngageError):
 
 def log_reader(settings: Settings, client_id: str) -> KafkaConsumer:
     """A consumer for reading the events log back in bulk, in no group and committing nothing."""
+    # kafka-python is imported on first use: the worker loads this module only for the rare
+    # withdrawal, and the client would add about 6 MB to its resident size (docs/performance.md).
+    from kafka import KafkaConsumer
+
     return KafkaConsumer(
         bootstrap_servers=settings.bootstrap_servers,
         client_id=client_id,
@@ -51,6 +58,8 @@ def neighbourhood_log(
     found: list[tuple[int, Envelope]] = []
     if before <= 0:
         return found
+    from kafka import TopicPartition
+
     tp = TopicPartition(topics.EVENTS, partition)
     consumer = log_reader(settings, "engage-withdrawal")
     read = 0

@@ -130,14 +130,16 @@ class Settings(BaseSettings):
     its distinct voices and the events in its windows, and one fed 20,000 events over 11 days held
     3.8 MB of JSON (docs/performance.md). Its state changelog and the views topic accept records this
     size; Kafka's default of 1 MB would stop the worker at such a neighbourhood."""
-    worker_parsed_bytes: int = Field(default=1024 * 1024, ge=0)
+    worker_parsed_bytes: int = Field(default=0, ge=0)
     """How many stored bytes of table values (neighbourhood states, packed; activity rows) the worker
     keeps parsed beside their bytes, per table, the most recently used (``streams.parsed.ParsedTable``).
-    A parsed state takes about twenty times its packed bytes, so the default holds about 20 MB of
-    parsed states however large they grow. A value not held is parsed again when its neighbourhood
-    next has an event: less memory, more CPU. In a backlog over 4,000 neighbourhoods nearly every
-    state a batch touches is parsed anyway; with few neighbourhoods and a steady feed, most are held
-    (``benchmarks.state_growth EVENTS EVERY BATCH BUDGET``, docs/performance.md)."""
+    0, the default, keeps none: every value is parsed when its neighbourhood next has an event. Over
+    4,000 neighbourhoods nearly every state a batch touches had to be parsed anyway, and 1 MiB (the
+    default until the twelfth session) held about 25 MB of parsed states and activity rows, while the
+    worker used no more CPU without them: at 400,000 benchmark events it peaked at 254 MB with none
+    against 285 MB (docs/performance.md). A parsed state takes about twenty times its packed bytes. With few
+    neighbourhoods and a steady feed, a budget saves the parse of the busiest
+    (``benchmarks.state_growth EVENTS EVERY BATCH BUDGET``)."""
     worker_unanswered_bytes: int = Field(default=8 * 1024 * 1024, ge=0)
     """Bytes of messages (views, changelog records, alerts) a batch may have handed to the producer
     without the broker's answer before it waits for the oldest (``streams.unanswered``). Without a

@@ -123,6 +123,10 @@ async def take_batches(
                 for event in batch:
                     await stream.ack(event)
             finally:
+                # Emptied in place, so the caller's reference lets go too: otherwise the batch's events,
+                # bytes and all, lived on beside the next batch as it filled (about 20 MB of a backlog's
+                # 20,000, docs/performance.md).
+                batch.clear()
                 held.clear()
                 if not folded.done():
                     folded.set_result(None)

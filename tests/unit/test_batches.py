@@ -118,6 +118,31 @@ def test_a_batch_is_acknowledged_only_when_the_next_is_asked_for() -> None:
     assert seen[1] == ([3, 4, 5], [True, True, True]), "not acknowledged once the next batch was asked for"
 
 
+def test_a_folded_batch_lets_go_of_its_events_when_the_next_is_asked_for() -> None:
+    app = faust.App("test-release", broker="kafka://127.0.0.1:1", store="memory://", web_enabled=False)
+    yielded: list[list[Any]] = []
+    sizes: list[tuple[int, int]] = []
+
+    @app.agent()
+    async def collect(stream: Any) -> None:
+        async for batch in take_batches(stream, 3, WAIT_S, 0.0, waiting=lambda held: 0):
+            # (events in this batch, events the caller's reference to the one before still holds)
+            sizes.append((len(batch), len(yielded[-1]) if yielded else -1))
+            yielded.append(batch)
+
+    async def feed() -> None:
+        async with collect.test_context() as agent:
+            for value in range(6):
+                await agent.put(value)
+            for _ in range(100):
+                if len(sizes) >= 2:
+                    break
+                await asyncio.sleep(WAIT_S)
+
+    asyncio.run(feed())
+    assert sizes[:2] == [(3, -1), (3, 0)], "a folded batch's events were held beside the next batch"
+
+
 def test_the_tally_reports_batch_sizes_once_due_and_starts_afresh() -> None:
     tally = BatchTally(every_s=3600.0)
     assert tally.add(5) is None and tally.add(15) is None
