@@ -66,7 +66,8 @@ async def take_batches(
     backlog_wait_s: float,
     waiting: Callable[[Sequence[EventT[Any]]], int],
 ) -> AsyncIterator[list[EventT[Any]]]:
-    """Batches of the stream's events; each is acknowledged when the caller asks for the next.
+    """Batches of the stream's events; each is acknowledged when the caller asks for the next, and
+    emptied then: a caller that needs its events later copies them.
 
     ``waiting(held)`` is the number of unread events behind the batch ``held`` (see ``unread``).
     """

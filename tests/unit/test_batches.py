@@ -1,12 +1,13 @@
 """How the worker cuts its batches: at their size or after the wait in a steady feed, later while the
-partitions hold a backlog; a batch is acknowledged only once the next one is asked for.
+partitions hold a backlog; a batch is acknowledged only once the next one is asked for, and its events
+are let go of then.
 
 The stream is faust's own, fed through an agent's test context (an in-memory channel, no broker)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -92,6 +93,21 @@ def test_a_batch_never_holds_more_than_its_size() -> None:
     assert got == [list(range(10)), list(range(10, 20)), list(range(20, 25))]
 
 
+def put_then_wait(agent: Any, values: Iterable[int], done: Callable[[], bool]) -> None:
+    """Put ``values`` to the agent's stream, then give it up to 100 waits for ``done()``."""
+
+    async def feed() -> None:
+        async with agent.test_context() as running:
+            for value in values:
+                await running.put(value)
+            for _ in range(100):
+                if done():
+                    break
+                await asyncio.sleep(WAIT_S)
+
+    asyncio.run(feed())
+
+
 def test_a_batch_is_acknowledged_only_when_the_next_is_asked_for() -> None:
     app = faust.App("test-batches-acks", broker="kafka://127.0.0.1:1", store="memory://", web_enabled=False)
     seen: list[tuple[list[int], list[bool]]] = []
@@ -104,16 +120,7 @@ def test_a_batch_is_acknowledged_only_when_the_next_is_asked_for() -> None:
                 first.extend(batch)
             seen.append(([e.value for e in batch], [e.message.acked for e in first]))
 
-    async def feed() -> None:
-        async with collect.test_context() as agent:
-            for value in range(6):
-                await agent.put(value)
-            for _ in range(100):
-                if len(seen) >= 2:
-                    break
-                await asyncio.sleep(WAIT_S)
-
-    asyncio.run(feed())
+    put_then_wait(collect, range(6), lambda: len(seen) >= 2)
     assert seen[0] == ([0, 1, 2], [False, False, False]), "acknowledged while it was being folded"
     assert seen[1] == ([3, 4, 5], [True, True, True]), "not acknowledged once the next batch was asked for"
 
@@ -130,16 +137,7 @@ def test_a_folded_batch_lets_go_of_its_events_when_the_next_is_asked_for() -> No
             sizes.append((len(batch), len(yielded[-1]) if yielded else -1))
             yielded.append(batch)
 
-    async def feed() -> None:
-        async with collect.test_context() as agent:
-            for value in range(6):
-                await agent.put(value)
-            for _ in range(100):
-                if len(sizes) >= 2:
-                    break
-                await asyncio.sleep(WAIT_S)
-
-    asyncio.run(feed())
+    put_then_wait(collect, range(6), lambda: len(sizes) >= 2)
     assert sizes[:2] == [(3, -1), (3, 0)], "a folded batch's events were held beside the next batch"
 
 
