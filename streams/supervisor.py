@@ -24,14 +24,15 @@ WORKER = [sys.executable, "-m", "streams", "worker", "--loglevel", "warn", "--wi
 MAX_BACKOFF_S = 30.0
 HEALTHY_AFTER_S = 60.0
 """A worker that ran this long before failing is restarted at once, not after a back-off."""
-MALLOC_THRESHOLDS = {"MALLOC_MMAP_THRESHOLD_": "131072", "MALLOC_TRIM_THRESHOLD_": "262144"}
-"""glibc's allocator for the worker, unless the environment sets them: blocks of 128 KB or more mapped
-and given back on their own, and the heap's top given back past 256 KB. With these the worker's peak at
-200,000 benchmark events was 259 and 260 MB against 277 to 286 without, at no cost in CPU
-(docs/performance.md, "tenth session"). At 1,000,000 events they made no difference (475 MB against
-476, one run with a worker restarted part way): there glibc's memory was mostly in use, not kept
-after Python freed it, by the producer's buffers among other things (``streams.unanswered``,
-"eleventh session")."""
+MALLOC_THRESHOLDS = {"MALLOC_MMAP_THRESHOLD_": "32768", "MALLOC_TRIM_THRESHOLD_": "262144"}
+"""glibc's allocator for the worker, unless the environment sets them: blocks of 32 KB or more mapped
+and given back on their own, and the heap's top given back past 256 KB. A busy neighbourhood's state
+is parsed from, and packed to, JSON of tens of KB; taken from the main heap, those short-lived blocks
+left it fragmented around the packed states that outlive them. At 1,000,000 benchmark events the
+worker peaked at 270 MB with blocks of 32 KB mapped against 318 MB with 128 KB, in the same CPU (652
+and 642 s, one run each): its main heap ended the run at 79 MB against about 144, its mapped blocks
+about 20 MB larger (docs/performance.md, "twelfth session"). 128 KB (the tenth session's choice) had
+given 259 and 260 MB at 200,000 events against 277 to 286 with glibc's own dynamic threshold."""
 
 
 def worker_env() -> dict[str, str]:

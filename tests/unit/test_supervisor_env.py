@@ -14,7 +14,7 @@ def test_the_worker_gets_the_thresholds_and_the_rest_of_the_environment(
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("ENGAGE_KAFKA_PORT", "19092")
     env = worker_env()
-    assert env["MALLOC_MMAP_THRESHOLD_"] == "131072"
+    assert env["MALLOC_MMAP_THRESHOLD_"] == "32768"
     assert env["MALLOC_TRIM_THRESHOLD_"] == "262144"
     assert env["ENGAGE_KAFKA_PORT"] == "19092"
 
