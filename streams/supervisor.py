@@ -30,7 +30,7 @@ and given back on their own, and the heap's top given back past 256 KB. A busy n
 is parsed from, and packed to, JSON of tens of KB; taken from the main heap, those short-lived blocks
 left it fragmented around the packed states that outlive them. At 1,000,000 benchmark events the
 worker peaked at 270 MB with blocks of 32 KB mapped against 318 MB with 128 KB, in the same CPU (652
-and 642 s, one run each): its main heap ended the run at 79 MB against about 144, its mapped blocks
+and 642 s, one run each): its main heap ended the run at 79 MB against about 145, its mapped blocks
 about 20 MB larger (docs/performance.md, "twelfth session"). 128 KB (the tenth session's choice) had
 given 259 and 260 MB at 200,000 events against 277 to 286 with glibc's own dynamic threshold."""
 

@@ -45,16 +45,28 @@ SCENARIO_EVENTS = max(EVENTS // 5, 2_000)
 a run this long has many batches still to fold when the broker freezes."""
 DELIVERY_LIMIT_S = 5.0
 """The worker's limit in this scenario (120 s by default), so the freeze outlasts it quickly."""
-BATCH_SIZE = 1_000
+BATCH_SIZE = 200
 """Small batches, so the freeze finds the worker in the middle of a backlog, handing over or waiting
 on writes, rather than between its last batch and an empty topic."""
+UNANSWERED_BYTES = 0
+"""Each neighbourhood's writes answered before the next is folded: a round trip to the broker each, so
+the first half of the scenario takes the worker several of its commit intervals (2.8 s), and the
+commit seen after a third of it is not already the whole of it. Once the worker had no parsed-state
+cache and let go of each folded batch it committed all of the first half within one interval and
+the freeze came after the run (twelfth session, with 1,000-event batches and 8 MB unanswered)."""
 FROZEN_S = 20.0
 """How long the broker answers nothing: the limit, the worker's exit and a restart fit well inside."""
 
 
 @pytest.mark.parametrize(
     "fault_stack",
-    [{"worker_delivery_limit_s": DELIVERY_LIMIT_S, "worker_batch_size": BATCH_SIZE}],
+    [
+        {
+            "worker_delivery_limit_s": DELIVERY_LIMIT_S,
+            "worker_batch_size": BATCH_SIZE,
+            "worker_unanswered_bytes": UNANSWERED_BYTES,
+        }
+    ],
     indirect=True,
 )
 class TestBrokerFrozen:
