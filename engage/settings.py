@@ -135,10 +135,11 @@ class Settings(BaseSettings):
     keeps parsed beside their bytes, per table, the most recently used (``streams.parsed.ParsedTable``).
     0, the default, keeps none: every value is parsed when its neighbourhood next has an event. Over
     4,000 neighbourhoods nearly every state a batch touches had to be parsed anyway, and 1 MiB (the
-    default until the twelfth session) held about 25 MB of parsed states and activity rows, while the
-    worker used no more CPU without them: at 400,000 benchmark events it peaked at 254 MB with none
-    against 285 MB (docs/performance.md). A parsed state takes about twenty times its packed bytes.
-    With few neighbourhoods and a steady feed, a budget saves the parse of the busiest
+    default until the twelfth session) held about 25 MB of parsed states and activity rows: at 400,000
+    benchmark events the worker peaked at 254 MB with none against 285 MB, and that run used no more
+    CPU (one run each; the worker's CPU spreads widely between runs, docs/performance.md). A parsed
+    state takes about twenty times its packed bytes. With few neighbourhoods and a steady feed, a
+    budget saves the parse of the busiest
     (``benchmarks.state_growth EVENTS EVERY BATCH BUDGET``)."""
     worker_unanswered_bytes: int = Field(default=8 * 1024 * 1024, ge=0)
     """Bytes of messages (views, changelog records, alerts) a batch may have handed to the producer

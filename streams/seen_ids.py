@@ -36,8 +36,8 @@ URL = f"{SCHEME}://seen-events"
 FLUSH_AT = 10_000
 """Ids held in the dict before they are merged into the arrays. A merge copies the arrays (24 bytes an
 id held); the ids waiting take about 170 bytes each, and are among the worker's peak: 1,000,000 ids
-written peaked at 35.4 MB traced with 10,000 against 45.8 MB with 50,000, in the same CPU time
-(docs/performance.md, "twelfth session")."""
+written peaked at 35.4 MB traced with 10,000 against 45.8 MB with 50,000, in the same CPU time (a
+throwaway script under tracemalloc, not a committed command; docs/performance.md, "twelfth session")."""
 PARTITION_SHIFT = 48
 """A position is one int64: partition above this bit, offset below (offsets stay under 2**48)."""
 GONE = -1
