@@ -630,6 +630,20 @@ def table_rows(params: Params, results: Results) -> list[Row]:
             )
         if "worker" in cpu:
             rows[-3] = replace(rows[-3], note=rows[-3].note + f"; {cpu['worker']:.0f} CPU s in run 2")
+        later = [name for name in ("latency", "rebuild") if name in raw]
+        end_kb = (raw.get("memory_end_kb") or {}).get("worker")
+        if later and end_kb:
+            # The target is set after run 2; the runs that follow feed the same worker more events
+            # (the steady run) or wake it for none (the rebuild runs in the service), and an operator
+            # sizing a host needs the highest figure too.
+            rows.append(
+                Row(
+                    "7. worker peak RSS to the table's end",
+                    end_kb / 1024,
+                    "MB",
+                    note=f"VmHWM after run 2, then {' and '.join(later)}; no target (set after run 2)",
+                )
+            )
     return rows
 
 

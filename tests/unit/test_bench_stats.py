@@ -153,6 +153,7 @@ def test_the_table_gives_ratios_and_verdicts_from_the_raw_figures() -> None:
             "pack": {"seconds": 12.5, "neighbourhoods": 600, "files": 9},
             "queries": {"q": {"direct_s": [0.001] * 10, "service_s": [0.1] * 10}},
             "memory_after_run_2_kb": {"worker": 400 * 1024, "service": 100 * 1024},
+            "memory_end_kb": {"worker": 450 * 1024, "service": 120 * 1024},
         },
         failures={"limit_confluent-kafka_read": "RuntimeError: broker gone"},
     )
@@ -173,6 +174,9 @@ def test_the_table_gives_ratios_and_verdicts_from_the_raw_figures() -> None:
     assert rows["6. q p95, POST /query"].verdict == "MISS"
     assert rows["7. worker peak RSS during run 2"].value == 400
     assert rows["7. worker peak RSS during run 2"].verdict == "MISS"
+    after = rows["7. worker peak RSS to the table's end"]
+    assert after.value == 450
+    assert "then latency and rebuild" in after.note
     assert rows["1. limit: confluent-kafka, read and count"].note == "failed: RuntimeError: broker gone"
 
 
@@ -185,3 +189,15 @@ def test_a_timed_out_run_is_reported_as_a_lower_bound() -> None:
     row = next(r for r in table_rows(Params(only=("e2e",)), results) if r.name.startswith("2. ours"))
     assert row.value == 100
     assert "TIMED OUT" in row.note and "lower bound" in row.note
+
+
+def test_the_peak_to_the_tables_end_is_shown_only_when_a_run_followed_run_2() -> None:
+    memory = {"memory_after_run_2_kb": {"worker": 270 * 1024}, "memory_end_kb": {"worker": 270 * 1024}}
+    alone = table_rows(Params(only=("e2e", "memory")), Results(raw=memory))
+    assert not [r for r in alone if "table's end" in r.name]
+    latency = {"latencies_s": [0.5], "markers": 1, "achieved_rate": 2000.0, "poll_interval_s": 0.02}
+    raw = {**memory, "latency": latency, "memory_end_kb": {"worker": 310 * 1024}}
+    followed = table_rows(Params(only=("e2e", "latency", "memory")), Results(raw=raw))
+    (row,) = [r for r in followed if "table's end" in r.name]
+    assert row.value == 310
+    assert row.verdict == ""  # no target: the target is set after run 2
