@@ -633,9 +633,8 @@ def table_rows(params: Params, results: Results) -> list[Row]:
         later = [name for name in ("latency", "rebuild") if name in raw]
         end_kb = (raw.get("memory_end_kb") or {}).get("worker")
         if later and end_kb:
-            # The target is set after run 2; the runs that follow feed the same worker more events
-            # (the steady run) or wake it for none (the rebuild runs in the service), and an operator
-            # sizing a host needs the highest figure too.
+            # The target is set after run 2, but the steady run feeds the same worker more events (the
+            # rebuild folds in the service, not the worker), and a host must hold the highest figure.
             rows.append(
                 Row(
                     "7. worker peak RSS to the table's end",
