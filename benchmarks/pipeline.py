@@ -29,7 +29,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -226,6 +226,25 @@ def keep_stall_evidence(settings: Settings) -> Path:
         broker["error"] = repr(exc)
     (folder / "broker.json").write_text(json.dumps(broker, indent=1, default=str) + "\n", encoding="utf-8")
     return folder
+
+
+def start_workers(settings: Settings, count: int, patience_s: float) -> float:
+    """Start workers 2 to ``count`` beside the first (``engage up --workers``) and wait until the group
+    has split the events topic's partitions among them, so that no rebalance falls inside a timed run.
+
+    Returns the seconds it took. ``count`` is at most the partitions: a worker beyond them holds none.
+    """
+    started = time.perf_counter()
+    for instance in range(2, count + 1):
+        processes.start_worker(settings, instance)
+    every = set(range(settings.partitions))
+
+    def split() -> bool:
+        held = kafka_admin.assignments(settings, settings.worker_id, topics.EVENTS)
+        return len(held) == count and all(held) and set().union(*held) == every
+
+    processes.wait_until(split, patience_s, f"{count} workers sharing the events topic's partitions")
+    return time.perf_counter() - started
 
 
 def warm_up(settings: Settings, when: datetime, patience_s: float, attempts: int = 3) -> WarmUp:
@@ -430,6 +449,15 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+INSTANCE_PREFIX = "instance:"
+"""Keys of ``MemoryWatch`` peaks that name one worker instance (``worker``, ``worker-2`` ...)."""
+
+
+def instance_peaks_kb(peaks: Mapping[str, int]) -> dict[str, int]:
+    """Each worker instance's peak, by instance name, from a ``MemoryWatch`` sample (empty for one)."""
+    return {k.removeprefix(INSTANCE_PREFIX): v for k, v in peaks.items() if k.startswith(INSTANCE_PREFIX)}
+
+
 class MemoryWatch:
     """Polls the peak resident set (VmHWM) of the stack's processes until stopped."""
 
@@ -458,21 +486,28 @@ class MemoryWatch:
         return max(children) if children else None
 
     def sample(self) -> dict[str, int]:
-        supervisor = processes.pid_of(self._settings, "worker")
+        """The peaks so far: ``worker`` and ``supervisor`` are the highest of any worker instance's;
+        with more than one instance (``BENCH_WORKERS``), ``instance:<name>`` is each one's worker."""
+        instances = ["worker", *processes.extra_workers(self._settings)]
         service = processes.pid_of(self._settings, "service")
-        roles: list[tuple[str, int]] = []
-        if supervisor is not None:
-            roles.append(("supervisor", supervisor))
+        roles: list[tuple[str, int, str | None]] = []
+        for name in instances:
+            supervisor = processes.pid_of(self._settings, name)
+            if supervisor is None:
+                continue
+            roles.append(("supervisor", supervisor, None))
             for child in _children(supervisor):
-                roles.append(("worker", child))
+                roles.append(("worker", child, f"{INSTANCE_PREFIX}{name}" if len(instances) > 1 else None))
                 self.worker_pids.add(child)
         if service is not None:
-            roles.append(("service", service))
+            roles.append(("service", service, None))
         with self._lock:
-            for role, pid in roles:
+            for role, pid, instance in roles:
                 peak = _status_kb(pid, "VmHWM")
                 if peak is not None:
                     self.peak_kb[role] = max(self.peak_kb.get(role, 0), peak)
+                    if instance is not None:
+                        self.peak_kb[instance] = max(self.peak_kb.get(instance, 0), peak)
                 cpu = _cpu_seconds(pid)
                 if cpu is not None:
                     self.cpu_s[pid] = (role, cpu)

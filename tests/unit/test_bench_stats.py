@@ -201,3 +201,27 @@ def test_the_peak_to_the_tables_end_is_shown_only_when_a_run_followed_run_2() ->
     (row,) = [r for r in followed if "table's end" in r.name]
     assert row.value == 310
     assert row.verdict == ""  # no target: the target is set after run 2
+
+
+def test_the_worker_count_is_a_whole_number_of_at_least_one() -> None:
+    assert Params.from_env({}).workers == 1
+    assert Params.from_env({"BENCH_WORKERS": "2"}).workers == 2
+    for wrong in ("0", "1.5", "-2"):
+        with pytest.raises(BenchmarkSetupError, match="BENCH_WORKERS"):
+            Params.from_env({"BENCH_WORKERS": wrong})
+
+
+def test_with_two_workers_the_highest_is_judged_and_each_with_their_sum_is_noted() -> None:
+    peaks = {"worker": 250 * 1024, "instance:worker": 250 * 1024, "instance:worker-2": 190 * 1024}
+    e2e = {"events": 1000, "publish_seconds": 0.2, "queryable_seconds": 2.0, "timed_out": False}
+    raw = {"memory_after_run_2_kb": peaks, "cpu_seconds_run_2": {"worker": 600.0}, "end_to_end": e2e}
+    rows = table_rows(Params(only=("e2e", "memory"), workers=2), Results(raw=raw))
+    (row,) = [r for r in rows if r.name == "7. worker peak RSS during run 2"]
+    assert row.value == 250
+    assert row.verdict == "PASS"
+    assert "the highest of 2 workers (250 and 190 MB, 440 MB together" in row.note
+    assert "4,000 neighbourhoods, 2 workers;" in next(r for r in rows if r.name.startswith("2. ours")).note
+    alone = table_rows(
+        Params(only=("e2e", "memory")), Results(raw={"memory_after_run_2_kb": {"worker": 1024}})
+    )
+    assert not [r for r in alone if "highest of" in r.note]
