@@ -501,6 +501,11 @@ class MemoryWatch:
                 self.worker_pids.add(child)
         if service is not None:
             roles.append(("service", service, None))
+        broker = processes.broker_pid(self._settings)
+        if broker is not None:
+            roles.append(("broker", broker, None))
+        # The harness publishes the steady feed and polls the read side: its CPU is the stack's too.
+        roles.append(("harness", os.getpid(), None))
         with self._lock:
             for role, pid, instance in roles:
                 peak = _status_kb(pid, "VmHWM")

@@ -300,6 +300,8 @@ def measure_stack(
                 f"run 2b: {params.rate:,.0f} events/s for {params.latency_seconds:.0f}s with markers ...",
                 flush=True,
             )
+            cpu_before = memory.cpu_by_role()
+            started = time.perf_counter()
             outcome = pipeline.latency(
                 settings,
                 workload,
@@ -312,6 +314,11 @@ def measure_stack(
                 run=uuid.uuid4().hex[:8],
             )
             results.raw["latency"] = asdict(outcome)
+            results.raw["latency"]["wall_seconds"] = round(time.perf_counter() - started, 2)
+            results.raw["cpu_seconds_latency"] = {
+                role: round(seconds - cpu_before.get(role, 0.0), 2)
+                for role, seconds in memory.cpu_by_role().items()
+            }
 
         attempt(results, "latency", steady)
 
@@ -545,6 +552,7 @@ def table_rows(params: Params, results: Results) -> list[Row]:
                 percentile(values, 99),
                 "s",
                 at_most(1.0, "s"),
+                _steady_cpu_note(lat, raw.get("cpu_seconds_latency") or {}, params.rate),
             )
         )
     elif params.wants("latency"):
@@ -670,6 +678,24 @@ def table_rows(params: Params, results: Results) -> list[Row]:
                 )
             )
     return rows
+
+
+def _steady_cpu_note(lat: Mapping[str, Any], cpu: Mapping[str, float], pace: float) -> str:
+    """What the steady run cost the host: the stack's CPU per event, and the cores that would hold
+    the pace at that cost (``2.4 cores at 2,000/s``). More than the host has, and it falls behind.
+
+    The cost is taken with the batches the run made: those of a worker that fell behind are larger,
+    and cost less per event, so a worker keeping up would need at least this.
+    """
+    events, wall = int(lat.get("published") or 0), float(lat.get("wall_seconds") or 0)
+    if not cpu or not events or not wall:
+        return ""
+    total = sum(cpu.values())
+    parts = ", ".join(f"{role} {seconds:.0f}" for role, seconds in sorted(cpu.items(), key=lambda x: -x[1]))
+    return (
+        f"stack CPU {total / events * 1e6:,.0f} us/event ({parts} s for {events:,} events in "
+        f"{wall:.0f} s): {total / events * pace:.2f} cores at {pace:,.0f}/s"
+    )
 
 
 def _instances_note(each: Mapping[str, int]) -> str:

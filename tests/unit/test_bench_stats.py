@@ -225,3 +225,23 @@ def test_with_two_workers_the_highest_is_judged_and_each_with_their_sum_is_noted
         Params(only=("e2e", "memory")), Results(raw={"memory_after_run_2_kb": {"worker": 1024}})
     )
     assert not [r for r in alone if "highest of" in r.note]
+
+
+def test_the_steady_runs_cpu_gives_the_cores_its_pace_needs() -> None:
+    latency = {
+        "latencies_s": [0.5],
+        "markers": 1,
+        "achieved_rate": 2000.0,
+        "poll_interval_s": 0.02,
+        "published": 120_000,
+        "wall_seconds": 150.0,
+    }
+    cpu = {"worker": 120.0, "service": 60.0, "broker": 30.0, "harness": 30.0}
+    raw = {"latency": latency, "cpu_seconds_latency": cpu}
+    (row,) = [r for r in table_rows(Params(only=("latency",)), Results(raw=raw)) if "p99" in r.name]
+    # 240 CPU s for 120,000 events: 2,000 us an event, so 4 cores at 2,000 events/s.
+    assert "stack CPU 2,000 us/event (worker 120, service 60, broker 30, harness 30 s" in row.note
+    assert row.note.endswith("4.00 cores at 2,000/s")
+    without = {"latency": {**latency, "wall_seconds": None}}
+    (bare,) = [r for r in table_rows(Params(only=("latency",)), Results(raw=without)) if "p99" in r.name]
+    assert bare.note == ""
