@@ -240,7 +240,10 @@ def start_workers(settings: Settings, count: int, patience_s: float) -> float:
     every = set(range(settings.partitions))
 
     def split() -> bool:
-        held = kafka_admin.assignments(settings, settings.worker_id, topics.EVENTS)
+        try:
+            held = kafka_admin.assignments(settings, settings.worker_id, topics.EVENTS)
+        except BrokerUnavailable:
+            return False  # on a new cluster the group's coordinator is elected as the workers start
         return len(held) == count and all(held) and set().union(*held) == every
 
     processes.wait_until(split, patience_s, f"{count} workers sharing the events topic's partitions")
