@@ -2,8 +2,8 @@
 
 A DuckDB commit costs milliseconds (it syncs the write-ahead log), so a request does not wait for
 its own: it hands its record to one writer thread, which commits whatever has gathered in one
-transaction (a group commit). The log line is written at once, so a record the writer had not yet
-committed when the process was killed is still in the service's log.
+transaction (a group commit), at most once every ``GATHER_S``. The log line is written at once, so a
+record the writer had not yet committed when the process was killed is still in the service's log.
 """
 
 from __future__ import annotations
@@ -53,6 +53,11 @@ _SCHEMA = pa.schema(
 )
 MAX_TEXT = 4000
 """Longest path, query string or detail kept; a longer one is cut (the log line says how long)."""
+GATHER_S = 1.0
+"""How long the writer gathers records after the first one arrives before committing them. Committing
+each request on its own cost the service about 10 ms of CPU a request (a client polling every 20 ms
+took a third of a core, most of it in this writer's commits; docs/performance.md, fourteenth session);
+the records are in the log at once, and in ``audit_log`` within about this long."""
 MAX_PENDING = 100_000
 """Records waiting for the writer beyond which the oldest are given up (and the log says so)."""
 
@@ -74,8 +79,9 @@ class AuditRecord:
 class AuditLog:
     """The writer of ``audit_log``, on its own cursor of the service's one connection."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, gather_s: float = GATHER_S) -> None:
         con.execute(DDL)
+        self._gather_s = gather_s
         self._cursor = con.cursor()
         self._pending: list[AuditRecord] = []
         self._pending_lock = threading.Lock()
@@ -156,6 +162,8 @@ class AuditLog:
     def _run(self) -> None:
         while not self._closed.is_set():
             self._wake.wait()
+            # Closing cuts the gathering short; ``close`` then writes what is left.
+            self._closed.wait(self._gather_s)
             self._wake.clear()
             try:
                 self.flush()
