@@ -237,16 +237,11 @@ def start_workers(settings: Settings, count: int, patience_s: float) -> float:
     started = time.perf_counter()
     for instance in range(2, count + 1):
         processes.start_worker(settings, instance)
-    every = set(range(settings.partitions))
-
-    def split() -> bool:
-        try:
-            held = kafka_admin.assignments(settings, settings.worker_id, topics.EVENTS)
-        except BrokerUnavailable:
-            return False  # on a new cluster the group's coordinator is elected as the workers start
-        return len(held) == count and all(held) and set().union(*held) == every
-
-    processes.wait_until(split, patience_s, f"{count} workers sharing the events topic's partitions")
+    processes.wait_until(
+        lambda: processes.workers_split(settings, count),
+        patience_s,
+        f"{count} workers sharing the events topic's partitions",
+    )
     return time.perf_counter() - started
 
 
@@ -457,7 +452,7 @@ INSTANCE_PREFIX = "instance:"
 
 
 def instance_peaks_kb(peaks: Mapping[str, int]) -> dict[str, int]:
-    """Each worker instance's peak, by instance name, from a ``MemoryWatch`` sample (empty for one)."""
+    """Each worker instance's peak, by instance name, from a ``MemoryWatch`` sample."""
     return {k.removeprefix(INSTANCE_PREFIX): v for k, v in peaks.items() if k.startswith(INSTANCE_PREFIX)}
 
 
@@ -489,8 +484,8 @@ class MemoryWatch:
         return max(children) if children else None
 
     def sample(self) -> dict[str, int]:
-        """The peaks so far: ``worker`` and ``supervisor`` are the highest of any worker instance's;
-        with more than one instance (``BENCH_WORKERS``), ``instance:<name>`` is each one's worker."""
+        """The peaks so far: ``worker`` and ``supervisor`` are the highest of any worker instance's,
+        ``instance:<name>`` each instance's worker (``BENCH_WORKERS``)."""
         instances = ["worker", *processes.extra_workers(self._settings)]
         service = processes.pid_of(self._settings, "service")
         roles: list[tuple[str, int, str | None]] = []
@@ -500,7 +495,7 @@ class MemoryWatch:
                 continue
             roles.append(("supervisor", supervisor, None))
             for child in _children(supervisor):
-                roles.append(("worker", child, f"{INSTANCE_PREFIX}{name}" if len(instances) > 1 else None))
+                roles.append(("worker", child, f"{INSTANCE_PREFIX}{name}"))
                 self.worker_pids.add(child)
         if service is not None:
             roles.append(("service", service, None))

@@ -18,7 +18,13 @@ import structlog
 from pydantic import SecretStr
 
 from engage import kafka_admin
-from engage.errors import ConfigurationError, NotCaughtUp, RequestRefused, ServiceUnavailable
+from engage.errors import (
+    BrokerUnavailable,
+    ConfigurationError,
+    NotCaughtUp,
+    RequestRefused,
+    ServiceUnavailable,
+)
 from engage.settings import REPO_ROOT, Settings
 from events import topics
 from projections.api.access import auth_headers, ensure_local_token
@@ -146,6 +152,18 @@ def start_worker(settings: Settings, instance: int) -> str:
     name = f"{EXTRA_WORKER_PREFIX}{instance}"
     start(settings, name)
     return name
+
+
+def workers_split(settings: Settings, members: int) -> bool:
+    """True once ``members`` workers of the group each hold some of the events topic's partitions and
+    together hold every one. False while the group has no coordinator yet (a new cluster elects it as
+    the first workers start)."""
+    try:
+        held = kafka_admin.assignments(settings, settings.worker_id, topics.EVENTS)
+    except BrokerUnavailable:
+        return False
+    every = set(range(settings.partitions))
+    return len(held) == members and all(held) and set().union(*held) == every
 
 
 def extra_workers(settings: Settings) -> list[str]:

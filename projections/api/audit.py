@@ -55,7 +55,7 @@ MAX_TEXT = 4000
 """Longest path, query string or detail kept; a longer one is cut (the log line says how long)."""
 GATHER_S = 1.0
 """How long the writer gathers records after the first one arrives before committing them. Committing
-each request on its own cost the service about 10 ms of CPU a request (a client polling every 20 ms
+each request on its own cost the service about 9 ms of CPU a request (a client polling every 20 ms
 took a third of a core, most of it in this writer's commits; docs/performance.md, fourteenth session);
 the records are in the log at once, and in ``audit_log`` within about this long."""
 MAX_PENDING = 100_000

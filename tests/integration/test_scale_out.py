@@ -41,13 +41,6 @@ def held(settings: Settings) -> list[frozenset[int]]:
     return kafka_admin.assignments(settings, settings.worker_id, topics.EVENTS)
 
 
-def split_between(settings: Settings, members: int) -> bool:
-    """True once ``members`` workers each hold some partitions and together hold every one."""
-    now = held(settings)
-    every = set(range(settings.partitions))
-    return len(now) == members and all(now) and set().union(*now) == every
-
-
 def differences(live: Snapshot, rebuilt: Snapshot, most: int = 4) -> str:
     """Per table, a few rows only the live projection has and a few only the rebuild has."""
     lines = []
@@ -79,13 +72,17 @@ class TestScaleOut:
         processes.wait_until(lambda: sink_rows_read(stack) > start, 120, "the first worker's first rows")
         second = processes.start_worker(stack, 2)
         try:
-            processes.wait_until(lambda: split_between(stack, 2), 180, "two workers sharing the partitions")
+            processes.wait_until(
+                lambda: processes.workers_split(stack, 2), 180, "two workers sharing the partitions"
+            )
             shared = held(stack)
             # More work arrives while both run, so the kill below finds the first worker busy.
             assert publish(stack, CanonicalConnector(), paths[1], neighbourhoods).published == EVENTS // 2
             behind = processes.caught_up(stack)[1]["worker"]
             processes.stop(stack, "worker", kill=True)
-            processes.wait_until(lambda: split_between(stack, 1), 180, "the second worker taking over")
+            processes.wait_until(
+                lambda: processes.workers_split(stack, 1), 180, "the second worker taking over"
+            )
             processes.wait_until(lambda: processes.caught_up(stack)[0], 600, "the second worker catching up")
             survivor = processes.pid_of(stack, second)
         finally:
