@@ -107,14 +107,19 @@ def evolve(
     # A view is taken as of the neighbourhood's watermark, never before this event: days at or before
     # ``oldest_day`` (and meetings a window behind) are outside every window it can still ask for.
     oldest_day = day_of(latest) - _window_days(params)
-    heard = {
-        channel: {day: n for day, n in by_day.items() if day > oldest_day}
+    # A channel's days are copied only when the window has left one of them, or this event adds to
+    # them: the rest are shared with the state before, which nothing changes.
+    heard: dict[Channel, Mapping[int, int]] = {
+        channel: by_day
+        if min(by_day, default=oldest_day + 1) > oldest_day
+        else {day: n for day, n in by_day.items() if day > oldest_day}
         for channel, by_day in current.heard.items()
     }
     day = day_of(event.event_time)
     if day > oldest_day:
-        by_day = heard.setdefault(event.channel, {})
-        by_day[day] = by_day.get(day, 0) + 1
+        counts = dict(heard.get(event.channel, {}))
+        counts[day] = counts.get(day, 0) + 1
+        heard[event.channel] = counts
     update: dict[str, object] = {
         "heard": {channel: by_day for channel, by_day in heard.items() if by_day},
         "latest": latest,
@@ -136,12 +141,13 @@ def evolve(
         labels = ()
     if len(meetings) != len(current.meetings) or isinstance(payload, MeetingHeld):
         update["meetings"] = meetings
-    groups = dict(current.groups)
-    for label in labels:
-        key = label.strip().lower()
-        groups[key] = max(groups.get(key, event.event_time), event.event_time)
-    if groups != current.groups:
-        update["groups"] = groups
+    if labels:
+        groups = dict(current.groups)
+        for label in labels:
+            key = label.strip().lower()
+            groups[key] = max(groups.get(key, event.event_time), event.event_time)
+        if groups != current.groups:
+            update["groups"] = groups
     return current.model_copy(update=update)
 
 
