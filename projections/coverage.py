@@ -124,12 +124,15 @@ def evolve(
         "heard": {channel: by_day for channel, by_day in heard.items() if by_day},
         "latest": latest,
     }
-    meetings = {k: m for k, m in current.meetings.items() if m.time > latest - params.window}
+    cutoff = latest - params.window
+    meetings: dict[str, Meeting] = dict(current.meetings)
+    if any(m.time <= cutoff for m in meetings.values()):
+        meetings = {k: m for k, m in meetings.items() if m.time > cutoff}
     payload = event.payload
     labels: Iterable[str] = ()
     if isinstance(payload, MeetingHeld):
         labels = [g.group for g in payload.attendee_groups if g.count > 0]
-        if event.event_time > latest - params.window:
+        if event.event_time > cutoff:
             meetings[event.event_id] = Meeting(
                 time=event.event_time,
                 attendance=payload.attendance,
