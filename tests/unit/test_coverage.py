@@ -86,6 +86,21 @@ def test_the_state_keeps_no_more_than_the_window() -> None:
     assert row.recurring_issues == (Theme.DRUGS,)
 
 
+def test_a_later_event_never_changes_an_earlier_state() -> None:
+    # A state shares the days and meetings an event leaves alone with the state before it. States are
+    # values: whoever still holds an earlier one must find it as it was.
+    events = [call(f"c{i}", 500 - i * 0.75) for i in range(700)]
+    events += [meeting(f"m{i}", 500 - i * 20, 10 + i, Theme.DRUGS) for i in range(25)]
+    events.sort(key=lambda e: e.event_time)
+    states, snapshots, state = [], [], None
+    for event in events:
+        state = evolve(state, event)
+        states.append(state)
+        snapshots.append(state.model_dump_json())
+    assert [s.model_dump_json() for s in states] == snapshots
+    assert min(state.heard[Channel.PARTNER_CALL]) > day_of(AS_OF) - 365  # the window did move on
+
+
 def test_a_late_event_behind_the_window_is_not_counted() -> None:
     state = fold([call("now", 0), call("ancient", 500)])["N1"]
     assert read(state, AS_OF).voices_12m == 1
