@@ -8,8 +8,8 @@ through the two steps every path from the log to the projections takes, timing e
 CPU (``time.process_time``):
 
 - **decode**: ``events.codec.decode_envelope``, the one decode per event of the worker and the rebuild;
-- **fold**: what a rebuild does with a decoded event (``projections.rebuild.LogFold`` without Kafka):
-  drop an id seen before, the activity row (``activity.evolve_at``), and ``neighbourhood.replay``,
+- **fold**: what a rebuild does with a decoded event (``projections.rebuild.LogFold.fold``, fed the
+  events instead of reading Kafka): drop an id seen before, the activity row, and ``neighbourhood.replay``,
   the same pure fold the live worker applies, with its views of record and, at the end, each
   neighbourhood's newest view.
 
@@ -36,12 +36,12 @@ from dataclasses import dataclass, field
 from tqdm import tqdm
 
 from benchmarks.run import Params
-from benchmarks.workload import Workload
+from engage.settings import Settings
 from events import Envelope
 from events.codec import decode_envelope, encode
-from projections import neighbourhood
-from projections.activity import ActivityRow, evolve_at, row_key
+from projections.activity import ActivityRow
 from projections.neighbourhood import HistoryErased, NeighbourhoodView
+from projections.rebuild import LogFold
 
 STEPS = ("decode", "fold")
 
@@ -63,19 +63,19 @@ def ceiling(us_per_event: float, cores: int) -> float:
 
 
 def folded(
-    raw: Iterator[bytes], every: int, report: Callable[[int, Spent], None]
+    settings: Settings, raw: Iterator[bytes], every: int, report: Callable[[int, Spent], None]
 ) -> tuple[list[NeighbourhoodView | HistoryErased], dict[str, ActivityRow], float]:
-    """Decode and fold ``raw`` as a rebuild does, calling ``report(events so far, spent)`` every
-    ``every`` events and after the last; also the views, the activity rows, and the CPU seconds of
-    the end of the fold (each neighbourhood's newest view), which no report includes."""
+    """Decode ``raw`` and fold it by the rebuild's ``LogFold``, as one partition, calling
+    ``report(events so far, spent)`` every ``every`` events and after the last; also the views, the
+    activity rows, and the CPU seconds of the end of the fold (each neighbourhood's newest view),
+    which no report includes."""
     clock = time.process_time
     spent = Spent()
-    rows: dict[str, ActivityRow] = {}
-    seen: set[str] = set()
+    fold = LogFold(settings)
     done = 0
     resumed = clock()  # the fold's clock runs from here until the feed is asked for the next chunk
 
-    def fed() -> Iterator[Envelope]:
+    def fed() -> Iterator[tuple[int, int, Envelope]]:
         nonlocal done, resumed, spent
         while True:
             spent.seconds["fold"] += clock() - resumed
@@ -89,30 +89,22 @@ def folded(
             decoding = clock()
             events = [decode_envelope(blob) for blob in chunk]
             spent.seconds["decode"] += clock() - decoding
+            first = done
             spent.events += len(events)
             done += len(events)
             resumed = clock()
-            for offset, event in enumerate(events, start=done - len(events)):
-                # The rebuild's own bookkeeping beside the fold (``LogFold._distinct``).
-                if event.event_id in seen:
-                    continue
-                seen.add(event.event_id)
-                key = row_key(event.neighbourhood_id, event.channel)
-                rows[key] = evolve_at(rows.get(key), event, 0, offset)
-                yield event
+            yield from ((0, offset, event) for offset, event in enumerate(events, start=first))
 
-    views = list(neighbourhood.replay(fed()))
-    return views, rows, clock() - resumed
+    views = list(fold.fold(fed()))
+    return views, fold.rows, clock() - resumed
 
 
 def main(argv: list[str]) -> None:
     events = int(argv[0]) if argv else 1_000_000
     every = int(argv[1]) if len(argv) > 1 else 100_000
     cores = len(os.sched_getaffinity(0))
-    workload = Workload(neighbourhoods=Params.neighbourhoods, per_second=Params.rate, seed=Params.seed)
-    raw = [
-        encode(event) for event in tqdm(workload.events(events), total=events, desc="encode", disable=None)
-    ]
+    feed = Params().workload().events(events)
+    raw = [encode(event) for event in tqdm(feed, total=events, desc="encode", disable=None)]
     # A ceiling is the best the code could do: nothing but the decode and the fold is timed, and the
     # cycle collector, which the worker and the rebuild run, is off.
     gc.collect()
@@ -137,7 +129,7 @@ def main(argv: list[str]) -> None:
             total.seconds[s] += spent.seconds[s]
         total.events += spent.events
 
-    views, rows, newest = folded(iter(raw), every, report)
+    views, rows, newest = folded(Settings(), iter(raw), every, report)
     neighbourhoods = len({row.neighbourhood_id for row in rows.values()})
     print(f"each neighbourhood's newest view at the end: {newest:.2f} s for {neighbourhoods:,}")
     total.seconds["fold"] += newest

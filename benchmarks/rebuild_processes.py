@@ -22,7 +22,6 @@ from pathlib import Path
 
 from benchmarks.pipeline import bulk_publish, encoded
 from benchmarks.run import Params
-from benchmarks.workload import Workload
 from engage import kafka_admin, processes
 from engage.settings import REPO_ROOT, Settings, relax_cycle_collector
 from projections import read_models, store
@@ -77,7 +76,7 @@ def main(argv: list[str]) -> None:
     processes.broker(settings, "start")
     try:
         kafka_admin.ensure_topics(settings)
-        workload = Workload(neighbourhoods=Params.neighbourhoods, per_second=Params.rate, seed=Params.seed)
+        workload = Params().workload()
         print(f"publishing {events:,} events ...", flush=True)
         bulk_publish(settings, encoded(workload.events(events)))
         ways = {"1 process": 1, f"{many or 'one per core'} processes": many}

@@ -90,6 +90,10 @@ class Params:
     workers: int = 1
     """Supervised workers in the one consumer group (``engage up --workers``), at most the partitions."""
 
+    def workload(self) -> Workload:
+        """The benchmark's feed: ``neighbourhoods`` at ``rate`` events a second of event time, seeded."""
+        return Workload(self.neighbourhoods, seed=self.seed, per_second=self.rate)
+
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Params:
         only = tuple(x.strip() for x in env.get("BENCH_ONLY", "").split(",") if x.strip()) or MEASUREMENTS
@@ -192,7 +196,7 @@ def run(params: Params, env: Mapping[str, str]) -> Results:
             f"BENCH_WORKERS={params.workers} for {settings.partitions} partitions: the extra workers "
             f"would hold none; give at most {settings.partitions}"
         )
-    workload = Workload(params.neighbourhoods, seed=params.seed, per_second=params.rate)
+    workload = params.workload()
     database: Path | None = None
     spec = params.query_spec()
 

@@ -25,7 +25,6 @@ import time
 from pathlib import Path
 
 from benchmarks.run import Params
-from benchmarks.workload import Workload
 from engage.settings import Settings, relax_cycle_collector
 from events import Envelope
 from events.codec import encode
@@ -63,11 +62,7 @@ def main(argv: list[str]) -> None:
         + f" {'state bytes':>12} {'packed':>9} {'peak RSS':>9}"
     )
     clock = time.process_time
-    feed = iter(
-        Workload(neighbourhoods=Params.neighbourhoods, per_second=Params.rate, seed=Params.seed).events(
-            events
-        )
-    )
+    feed = iter(Params().workload().events(events))
     done = 0
     while chunk := list(itertools.islice(feed, batch)):
         groups: dict[str, list[Envelope]] = {}

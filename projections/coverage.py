@@ -125,7 +125,7 @@ def evolve(
         "latest": latest,
     }
     cutoff = latest - params.window
-    meetings: dict[str, Meeting] = dict(current.meetings)
+    meetings = current.meetings
     if any(m.time <= cutoff for m in meetings.values()):
         meetings = {k: m for k, m in meetings.items() if m.time > cutoff}
     payload = event.payload
@@ -133,11 +133,12 @@ def evolve(
     if isinstance(payload, MeetingHeld):
         labels = [g.group for g in payload.attendee_groups if g.count > 0]
         if event.event_time > cutoff:
-            meetings[event.event_id] = Meeting(
+            held = Meeting(
                 time=event.event_time,
                 attendance=payload.attendance,
                 themes=tuple(dict.fromkeys(i.theme for i in payload.issues_raised)),
             )
+            meetings = {**meetings, event.event_id: held}
     elif isinstance(payload, SurveyResponseReceived):
         labels = payload.respondent_groups
     elif isinstance(payload, SocialSignalObserved):

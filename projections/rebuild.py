@@ -133,11 +133,18 @@ class LogFold:
     positions: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def views(self, ends: Mapping[int, int]) -> Iterator[NeighbourhoodView | HistoryErased]:
-        return neighbourhood.replay(self._distinct(ends), withdraw=self._withdraw)
+        return self.fold(log_events(self.settings, ends, self.summary))
 
-    def _distinct(self, ends: Mapping[int, int]) -> Iterator[Envelope]:
+    def fold(
+        self, positioned: Iterable[tuple[int, int, Envelope]]
+    ) -> Iterator[NeighbourhoodView | HistoryErased]:
+        """The views of ``(partition, offset, event)`` in log order, already decoded (``views`` reads
+        them from Kafka)."""
+        return neighbourhood.replay(self._distinct(positioned), withdraw=self._withdraw)
+
+    def _distinct(self, positioned: Iterable[tuple[int, int, Envelope]]) -> Iterator[Envelope]:
         reported = self.summary.events_read
-        for partition, offset, event in log_events(self.settings, ends, self.summary):
+        for partition, offset, event in positioned:
             if self.summary.events_read - reported >= PROGRESS_EVERY:
                 self.progress(self.summary.events_read - reported)
                 reported = self.summary.events_read

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from benchmarks.fold_ceiling import Spent, ceiling, folded
 from benchmarks.workload import Workload
+from engage.settings import Settings
 from events.codec import encode
 from projections import activity, neighbourhood
 
@@ -14,7 +15,9 @@ def test_chunked_feed_gives_the_views_and_rows_of_one_replay_and_reports_every_e
     raw = [encode(e) for e in [*events, duplicate]]  # a re-sent record is dropped, as the worker does
     reports: list[tuple[int, Spent]] = []
 
-    views, rows, newest = folded(iter(raw), 1_000, lambda done, spent: reports.append((done, spent)))
+    views, rows, newest = folded(
+        Settings(), iter(raw), 1_000, lambda done, spent: reports.append((done, spent))
+    )
 
     assert views == list(neighbourhood.replay(events))
     assert {k: r.model_dump(exclude={"source_partition", "applied_offset"}) for k, r in rows.items()} == {
